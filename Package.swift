@@ -1,0 +1,90 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "backfill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "backfill", targets: ["backfill"]),
+        .library(name: "ParticipantAPI", targets: ["ParticipantAPI"]),
+        .library(name: "BackfillCore", targets: ["BackfillCore"]),
+        .library(name: "BackfillSandbox", targets: ["BackfillSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The wire contract: fields, segments and their rules, the API's messages, signing. Pure.
+        .target(
+            name: "ParticipantAPI",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // zlib, for reading .gz exports as a stream.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The schema: migrations/NNNN_name.sql, bundled as resources.
+        .target(
+            name: "BackfillMigrations",
+            path: "migrations",
+            resources: [.copy("sql")]
+        ),
+        .target(
+            name: "BackfillCore",
+            dependencies: [
+                "ParticipantAPI",
+                "BackfillMigrations",
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "BackfillSandbox",
+            dependencies: [
+                "ParticipantAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "backfill",
+            dependencies: [
+                "BackfillCore",
+                "BackfillSandbox",
+                "ParticipantAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ParticipantAPITests", dependencies: ["ParticipantAPI"]),
+        .testTarget(
+            name: "BackfillCoreTests",
+            dependencies: [
+                "BackfillCore", "ParticipantAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "BackfillSandboxTests",
+            dependencies: [
+                "BackfillSandbox", "ParticipantAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BackfillCore", "BackfillSandbox", "ParticipantAPI"]
+        ),
+    ]
+)

@@ -1,0 +1,140 @@
+import Foundation
+import ParticipantAPI
+
+/// What an input column (CSV header cell or JSONL key) means.
+enum ColumnTarget: Equatable, Hashable {
+    case participantCode
+    case platformUpdatedAt
+    case field(Field)
+    /// A participant field the endpoint does not update: a value there rejects the row.
+    case nonUpdatable(String)
+    /// A `backfill_*` column of a failures report: ignored.
+    case reportColumn
+    /// Reported once and ignored (rejects rows under `--strict-columns`).
+    case unknown
+
+    /// The canonical name the column maps to, for messages.
+    var canonicalName: String? {
+        switch self {
+        case .participantCode: WireKey.participantCode
+        case .platformUpdatedAt: WireKey.platformUpdatedAt
+        case .field(let f): f.name
+        case .nonUpdatable(let name): name
+        case .reportColumn, .unknown: nil
+        }
+    }
+}
+
+/// Resolves input column names: case-insensitive, spaces and hyphens read as underscores, then the alias
+/// table, then the operator's `--map "Source Column=field"` entries (which win).
+public struct ColumnResolver: Sendable {
+    /// Alias -> canonical name. Documented in the README; keep the two in step.
+    public static let aliases: [(canonical: String, aliases: [String])] = [
+        ("participant_code", ["participant", "participant_id", "participantcode", "customer_code", "zh_participant_code"]),
+        ("platform_updated_at", ["updated_at", "updatedat", "platform_updated", "approved_at", "changed_at", "timestamp", "updated"]),
+        ("first_name", ["firstname", "first", "given_name", "fname"]),
+        ("last_name", ["lastname", "last", "surname", "family_name", "lname"]),
+        ("address_one", ["address1", "address_1", "address_line_1", "address_line1", "addressline1", "street", "street_address", "addr1"]),
+        ("address_two", ["address2", "address_2", "address_line_2", "address_line2", "addressline2", "addr2", "unit", "apartment"]),
+        ("city", ["town", "locality"]),
+        ("state", ["province", "region", "state_code", "state_province"]),
+        ("zip", ["zip_code", "zipcode", "postal_code", "postalcode", "postcode", "pin", "pin_code", "pincode"]),
+        ("country", ["country_name", "country_code", "nation"]),
+        ("email", ["email_address", "e_mail", "emailaddress", "mail"]),
+        ("id_number_type", ["id_type", "idtype", "document_type", "id_document_type"]),
+        ("id_number", ["idnumber", "id_no", "document_number", "id_document_number"]),
+    ]
+
+    private static let table: [String: String] = {
+        var map: [String: String] = [:]
+        for row in aliases {
+            map[row.canonical] = row.canonical
+            for alias in row.aliases { map[alias] = row.canonical }
+        }
+        return map
+    }()
+
+    /// Operator mappings by normalized source name -> canonical name.
+    private let mappings: [String: String]
+
+    /// - Parameter mappings: `Source Column=field` entries from `--map`.
+    /// - Throws: when an entry has no `=` or names a field that does not exist.
+    public init(mappings: [String] = []) throws {
+        var map: [String: String] = [:]
+        for entry in mappings {
+            guard let eq = entry.lastIndex(of: "=") else {
+                throw BackfillError("bad_mapping", "--map '\(entry)': expected \"Source Column=field\"")
+            }
+            let source = ColumnResolver.normalize(String(entry[..<eq]))
+            let target = ColumnResolver.normalize(String(entry[entry.index(after: eq)...]))
+            let known = [WireKey.participantCode, WireKey.platformUpdatedAt] + Field.allCases.map(\.name)
+            guard known.contains(target) else {
+                let hint = Suggest.closest(to: target, in: known).map { " Did you mean '\($0)'?" } ?? ""
+                throw BackfillError("bad_mapping", "--map '\(entry)': unknown field '\(target)'.\(hint)")
+            }
+            map[source] = target
+        }
+        self.mappings = map
+    }
+
+    /// Lower case, trimmed, spaces and hyphens (and dots) read as underscores.
+    static func normalize(_ name: String) -> String {
+        var out = ""
+        var lastUnderscore = false
+        for ch in name.trimmingCharacters(in: .whitespaces).lowercased() {
+            if ch == " " || ch == "-" || ch == "_" || ch == "." {
+                if !lastUnderscore && !out.isEmpty { out.append("_") }
+                lastUnderscore = true
+            } else {
+                out.append(ch)
+                lastUnderscore = false
+            }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        return out
+    }
+
+    /// What a source column means.
+    func resolve(_ sourceName: String) -> ColumnTarget {
+        let key = ColumnResolver.normalize(sourceName)
+        let canonical = mappings[key] ?? ColumnResolver.table[key]
+        if let canonical {
+            if canonical == WireKey.participantCode { return .participantCode }
+            if canonical == WireKey.platformUpdatedAt { return .platformUpdatedAt }
+            if let f = Field(name: canonical) { return .field(f) }
+        }
+        if WireKey.nonUpdatable.contains(key) { return .nonUpdatable(key) }
+        if key.hasPrefix("backfill_") { return .reportColumn }
+        return .unknown
+    }
+
+    /// A "did you mean" for an unknown column.
+    func suggestion(for sourceName: String) -> String? {
+        let known = Array(ColumnResolver.table.keys)
+        guard let hit = Suggest.closest(to: ColumnResolver.normalize(sourceName), in: known) else { return nil }
+        return ColumnResolver.table[hit]
+    }
+}
+
+/// Levenshtein-based suggestions, as swift-argument-parser offers for mistyped options.
+enum Suggest {
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }
+        return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

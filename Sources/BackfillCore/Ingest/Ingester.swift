@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import GRDB
+import ParticipantAPI
+
+/// Ingests input files into the job database, one transaction per file: every row is stored with its fate,
+/// then every participant the file touches is folded again (with its earlier rows) into its current job.
+/// A file-level error rolls the file back: the database is left exactly as it was.
+///
+/// ```swift
+/// let ingester = try Ingester(database: try BackfillDatabase.open(path: "backfill.sqlite"), options: IngestOptions())
+/// let report = try ingester.ingest(path: "samples/changes.csv")
+/// ```
+public final class Ingester {
+    private let database: DatabaseQueue
+    private let options: IngestOptions
+    private let resolver: ColumnResolver
+    private let rules: SegmentRules
+
+    public init(database: DatabaseQueue, options: IngestOptions) throws {
+        try options.validate()
+        self.database = database
+        self.options = options
+        self.resolver = try ColumnResolver(mappings: options.mappings)
+        let extra = options.extraIDTypes.map(ValueNormalizer.snakeCase)
+        self.rules = SegmentRules(extraIDTypes: extra)
+    }
+
+    /// Ingests one file (`-` for standard input).
+    public func ingest(path: String) throws -> IngestReport {
+        let source = try ByteSource(path: path)
+        let format = try format(of: path, source: source)
+        let now = options.now()
+        let normalizer = RowNormalizer(idTypes: rules.idTypes, strictColumns: options.strictColumns, now: now)
+        var report = IngestReport(path: path, format: format)
+        let hashing = HashingSource(source)
+
+        do {
+            try database.writeWithoutTransaction { db in
+                try RunLock.refuseIfHeld(db, action: "ingest")
+                try db.inTransaction(.immediate) {
+                    let rows: any RowSource = switch format {
+                    case .csv: try CSVRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
+                    case .jsonl: JSONLRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
+                    }
+                    let store = try JobStore(db)
+                    let fileID = try store.insertFile(path: path, format: format, now: now)
+                    var firstRowID: Int64?
+                    var lastRowID: Int64?
+                    while let row = try rows.next() {
+                        let id = try store.insertRow(row, fileID: fileID)
+                        if firstRowID == nil { firstRowID = id }
+                        lastRowID = id
+                        report.rowsRead += 1
+                        if row.isAccepted {
+                            report.rowsAccepted += 1
+                        } else {
+                            report.rowsRejected += 1
+                            let first = row.problems[0]
+                            report.countRejection(code: first.code, example: "\(source.name):\(row.line): \(first.message)")
+                        }
+                    }
+                    try hashing.drain()
+                    report.notes = rows.notes
+                    let digest = hashing.hexDigest()
+                    if let earlier = try store.fileWithDigest(digest) {
+                        report.unchanged = true
+                        report.notes.append("\(source.name): same content as '\(earlier)', ingested before: nothing changed")
+                        return .rollback
+                    }
+                    try store.finishFile(fileID, digest: digest, header: rows.header, report: report,
+                                         rowRange: firstRowID.map { $0...lastRowID! })
+                    if let first = firstRowID, let last = lastRowID {
+                        let fold = Fold(rules: rules)
+                        let counts = try store.refold(rowRange: first...last, fold: fold, now: now)
+                        report.participants = counts.participants
+                        report.jobsCreated = counts.created
+                        report.jobsUnchanged = counts.unchanged
+                        report.jobsSuperseded = counts.superseded
+                        try store.applyEmailUniqueness(now: now)
+                        report.held = try store.heldCount(rowRange: first...last)
+                    }
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw BackfillError("database_write", "\(source.name): database error: \(error.message ?? "\(error.resultCode)")")
+        }
+        if report.unchanged {
+            report.jobsUnchanged = report.participants
+        }
+        return report
+    }
+
+    private func format(of path: String, source: ByteSource) throws -> InputFormat {
+        if let format = options.format { return format }
+        if let format = InputFormat.fromExtension(path) { return format }
+        if path == "-" {
+            let head = try source.peek()
+            let first = head.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+            return first == UInt8(ascii: "{") ? .jsonl : .csv
+        }
+        throw BackfillError("unknown_format",
+                            "\(path): cannot tell the format from the extension (expected .csv, .jsonl, .ndjson, optionally .gz); use --format csv|jsonl")
+    }
+}
+
+/// Wraps a byte source so that everything read through it is hashed (SHA-256).
+private final class HashingSource {
+    let source: ByteSource
+    private var hasher = SHA256()
+
+    init(_ inner: ByteSource) {
+        source = inner
+        inner.observer = { [unowned self] chunk in self.hasher.update(data: chunk) }
+    }
+
+    /// Reads (and hashes) whatever the row source left unread.
+    func drain() throws {
+        while try source.next() != nil {}
+    }
+
+    func hexDigest() -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

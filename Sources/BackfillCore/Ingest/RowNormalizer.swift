@@ -1,0 +1,109 @@
+import ParticipantAPI
+
+/// Normalizes one input row and applies the row checks, which look at the row alone:
+/// participant_code missing or not 6 letters/digits; platform_updated_at missing, unparseable or in the
+/// future; a value in a non-updatable participant field; a malformed email; a PO Box address line;
+/// an unsupported id_number_type; and, under `--strict-columns`, a value in an unknown column.
+///
+/// Pure: `now` is given, so the future check is testable.
+public struct RowNormalizer: Sendable {
+    /// Accepted `id_number_type` values (the API's list plus `--allow-id-type`).
+    public let idTypes: Set<String>
+    public let strictColumns: Bool
+    /// Epoch milliseconds: timestamps after this are "in the future".
+    public let now: Int64
+
+    public init(idTypes: Set<String>, strictColumns: Bool, now: Int64) {
+        self.idTypes = idTypes
+        self.strictColumns = strictColumns
+        self.now = now
+    }
+
+    /// Builds a row from `(target, column name, value)` cells. A nil value is "not provided".
+    func normalize(line: Int, raw: String, cells: some Sequence<(ColumnTarget, String, String?)>) -> InputRow {
+        var row = InputRow(line: line, raw: raw)
+        var sawCode = false, sawTimestamp = false
+        var nonUpdatable: [String] = []
+        var firstNonUpdatableColumn = ""
+        for (target, column, value) in cells {
+            switch target {
+            case .participantCode:
+                sawCode = true
+                guard let value, let code = ValueNormalizer.participantCode(value) else {
+                    row.problems.append(RowProblem(code: "missing_participant_code", column: column,
+                                                   message: "column '\(column)': participant_code is required"))
+                    continue
+                }
+                if ValueNormalizer.isParticipantCode(code) {
+                    row.participantCode = code
+                } else {
+                    row.problems.append(RowProblem(code: "invalid_participant_code", column: column,
+                                                   message: "column '\(column)': expected 6 letters or digits, got '\(value)'"))
+                }
+            case .platformUpdatedAt:
+                sawTimestamp = true
+                guard let value, let text = ValueNormalizer.clean(value) else {
+                    row.problems.append(RowProblem(code: "missing_platform_updated_at", column: column,
+                                                   message: "column '\(column)': platform_updated_at is required"))
+                    continue
+                }
+                guard let ms = TimestampParser.epochMilliseconds(text) else {
+                    row.problems.append(RowProblem(
+                        code: "invalid_platform_updated_at", column: column,
+                        message: "column '\(column)': expected epoch milliseconds, epoch seconds or ISO-8601, got '\(value)'"))
+                    continue
+                }
+                if ms > now {
+                    row.problems.append(RowProblem(code: "future_platform_updated_at", column: column,
+                                                   message: "column '\(column)': platform_updated_at is in the future, got '\(value)'"))
+                    continue
+                }
+                row.platformUpdatedAt = ms
+            case .field(let field):
+                guard let value, let v = ValueNormalizer.normalize(field, value) else { continue }
+                row[field] = v
+                if let problem = check(field, v, column: column, original: value) { row.problems.append(problem) }
+            case .nonUpdatable(let name):
+                guard let value, ValueNormalizer.clean(value) != nil else { continue }
+                if nonUpdatable.isEmpty { firstNonUpdatableColumn = column }
+                nonUpdatable.append(name)
+            case .unknown:
+                guard strictColumns, let value, ValueNormalizer.clean(value) != nil else { continue }
+                row.problems.append(RowProblem(code: "unknown_column", column: column,
+                                               message: "column '\(column)': unknown column (--strict-columns), got '\(value)'"))
+            case .reportColumn:
+                continue
+            }
+        }
+        if !nonUpdatable.isEmpty {
+            row.problems.append(RowProblem(code: "non_updatable_field", column: firstNonUpdatableColumn,
+                                           message: APIMessage.cannotUpdate(nonUpdatable)))
+        }
+        if !sawCode {
+            row.problems.append(RowProblem(code: "missing_participant_code", column: WireKey.participantCode,
+                                           message: "participant_code is required"))
+        }
+        if !sawTimestamp {
+            row.problems.append(RowProblem(code: "missing_platform_updated_at", column: WireKey.platformUpdatedAt,
+                                           message: "platform_updated_at is required"))
+        }
+        return row
+    }
+
+    /// The single-value checks of an updatable field (segment completeness is the fold's business).
+    func check(_ field: Field, _ value: String, column: String, original: String) -> RowProblem? {
+        switch field {
+        case .email where !FieldRules.isEmail(value):
+            RowProblem(code: "invalid_email", column: column,
+                       message: "column '\(column)': expected an email like \(FieldRules.emailFormat), got '\(original)'")
+        case .addressOne where FieldRules.isPOBox(value), .addressTwo where FieldRules.isPOBox(value):
+            RowProblem(code: "po_box", column: column,
+                       message: "column '\(column)': PO Box addresses are not accepted, got '\(original)'")
+        case .idNumberType where !idTypes.contains(value):
+            RowProblem(code: "unsupported_id_type", column: column,
+                       message: "column '\(column)': expected \(IDType.format(allowed: idTypes)) (or --allow-id-type), got '\(original)'")
+        default:
+            nil
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import ParticipantAPI
+
+/// Ingest's writes: source files, input rows, and the fold into jobs. Lives inside one transaction.
+struct JobStore {
+    private let db: Database
+    private let insertRowStatement: FastStatement
+
+    init(_ db: Database) throws {
+        self.db = db
+        let columns = Field.allCases.map(\.name).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: 9 + Field.allCases.count).joined(separator: ", ")
+        insertRowStatement = try FastStatement(db, sql: """
+            INSERT INTO input_row (file_id, line, participant_code, platform_updated_at, \(columns),
+                                   raw, status, reject_code, reject_column, reject_message)
+            VALUES (\(marks))
+            """)
+    }
+
+    func insertFile(path: String, format: InputFormat, now: Int64) throws -> Int64 {
+        // A placeholder digest until the whole file is read (the unique index wants a value).
+        try db.execute(sql: "INSERT INTO source_file (path, format, sha256, ingested_at) VALUES (?, ?, ?, ?)",
+                       arguments: [path, format.rawValue, "reading:\(UUID().uuidString)", now])
+        return db.lastInsertedRowID
+    }
+
+    func insertRow(_ row: InputRow, fileID: Int64) throws -> Int64 {
+        let s = insertRowStatement
+        s.bind(1, fileID)
+        s.bind(2, Int64(row.line))
+        s.bind(3, row.participantCode)
+        s.bind(4, row.platformUpdatedAt)
+        var i: Int32 = 5
+        for value in row.values {
+            s.bind(i, value)
+            i += 1
+        }
+        s.bind(i, row.raw)
+        if let first = row.problems.first {
+            s.bind(i + 1, "rejected")
+            s.bind(i + 2, first.code)
+            s.bind(i + 3, first.column)
+            s.bind(i + 4, row.problems.map(\.message).joined(separator: "; "))
+        } else {
+            s.bind(i + 1, "accepted")
+            s.bind(i + 2, nil as String?)
+            s.bind(i + 3, nil as String?)
+            s.bind(i + 4, nil as String?)
+        }
+        try s.execute()
+        return db.lastInsertedRowID
+    }
+
+    /// The path of an earlier file with this content, if any.
+    func fileWithDigest(_ digest: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT path FROM source_file WHERE sha256 = ?", arguments: [digest])
+    }
+
+    func finishFile(_ id: Int64, digest: String, header: [String]?, report: IngestReport, rowRange: ClosedRange<Int64>?) throws {
+        let headerJSON = header.map { cells -> String in
+            var out: [UInt8] = []
+            JSONWriter.write(.array(cells.map { .string($0) }), into: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        try db.execute(sql: """
+            UPDATE source_file SET sha256 = ?, header = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
+                                   first_row_id = ?, last_row_id = ?
+            WHERE id = ?
+            """, arguments: [digest, headerJSON, report.rowsRead, report.rowsAccepted, report.rowsRejected,
+                             rowRange?.lowerBound, rowRange?.upperBound, id])
+    }
+
+    struct FoldCounts {
+        var participants = 0
+        var created = 0
+        var unchanged = 0
+        var superseded = 0
+    }
+
+    /// Folds again every participant named by the rows in `rowRange`, with all of their rows in the database,
+    /// streaming in participant order (SQLite sorts; no participant set is held in memory).
+    func refold(rowRange: ClosedRange<Int64>, fold: Fold, now: Int64) throws -> FoldCounts {
+        let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
+        let query = try FastStatement(db, sql: """
+            SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line, r.reject_message, \(fieldColumns)
+            FROM input_row r
+            WHERE r.participant_code IN (SELECT participant_code FROM input_row
+                                         WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)
+            ORDER BY r.participant_code, r.platform_updated_at, r.id
+            """)
+        query.bind(1, rowRange.lowerBound)
+        query.bind(2, rowRange.upperBound)
+        defer { query.reset() }
+        let paths = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, path FROM source_file")
+            .map { (row: Row) -> (Int64, String) in (row["id"], row["path"]) })
+        let writer = try JobWriter(db, now: now)
+        var counts = FoldCounts()
+        var current: String?
+        var rows: [Fold.Row] = []
+        let fieldCount = Int32(Field.allCases.count)
+
+        func flush() throws {
+            guard let code = current else { return }
+            counts.participants += 1
+            switch try writer.write(fold.fold(participantCode: code, rows: rows)) {
+            case .created: counts.created += 1
+            case .unchanged: counts.unchanged += 1
+            case .replaced: counts.created += 1; counts.superseded += 1
+            }
+            rows.removeAll(keepingCapacity: true)
+        }
+
+        while try query.step() {
+            let code = query.string(0)!
+            if code != current {
+                try flush()
+                current = code
+            }
+            let fileID = query.int64(2)!
+            var values: [String?] = []
+            values.reserveCapacity(Int(fieldCount))
+            for c in 0..<fieldCount { values.append(query.string(5 + c)) }
+            let path = paths[fileID] ?? "file \(fileID)"
+            rows.append(Fold.Row(source: "\(path == "-" ? "<stdin>" : path):\(query.int64(3)!)",
+                                 platformUpdatedAt: query.int64(1), values: values, rejection: query.string(4)))
+        }
+        try flush()
+        return counts
+    }
+
+    /// Holds every unsent current job whose folded email another participant also has, and releases jobs
+    /// whose conflict is gone (unless the fold holds them).
+    func applyEmailUniqueness(now: Int64) throws {
+        let dup = "SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL GROUP BY email HAVING count(*) > 1"
+        try db.execute(sql: """
+            UPDATE job SET email_conflict = 1, state = 'held', updated_at = ?1
+            WHERE is_current = 1 AND state IN ('pending', 'held') AND email_conflict = 0 AND email IN (\(dup))
+            """, arguments: [now])
+        try db.execute(sql: """
+            UPDATE job SET email_conflict = 0, updated_at = ?1,
+                           state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
+            WHERE is_current = 1 AND email_conflict = 1 AND email NOT IN (\(dup))
+            """, arguments: [now])
+    }
+
+    /// Held current jobs among the participants named by the rows in `rowRange`.
+    func heldCount(rowRange: ClosedRange<Int64>) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM job WHERE is_current = 1 AND state = 'held' AND participant_code IN
+                (SELECT participant_code FROM input_row WHERE id BETWEEN ? AND ? AND participant_code IS NOT NULL)
+            """, arguments: [rowRange.lowerBound, rowRange.upperBound]) ?? 0
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import ParticipantAPI
+
+/// Writes a fold result as the participant's current job.
+///
+/// - no current job: a new one (pending, or held);
+/// - same body and hold reasons as the current job: unchanged;
+/// - the current job was never sent (pending or held): it is superseded by a new one;
+/// - the current job was sent (in flight, succeeded, failed): a new job only if the payload changed;
+///   the sent one keeps its state for the audit trail.
+struct JobWriter {
+    enum Outcome { case created, unchanged, replaced }
+
+    private let find: FastStatement
+    private let insert: FastStatement
+    private let retire: FastStatement
+    private let now: Int64
+
+    init(_ db: Database, now: Int64) throws {
+        self.now = now
+        find = try FastStatement(db, sql: """
+            SELECT id, state, body, hold_reasons FROM job WHERE participant_code = ? AND is_current = 1
+            """)
+        insert = try FastStatement(db, sql: """
+            INSERT INTO job (participant_code, is_current, state, request_id, body, platform_updated_at, email,
+                             hold_reasons, row_count, created_at, updated_at)
+            VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+            """)
+        retire = try FastStatement(db, sql: """
+            UPDATE job SET is_current = 0, state = CASE WHEN state IN ('pending', 'held') THEN 'superseded' ELSE state END,
+                           updated_at = ?2
+            WHERE id = ?1
+            """)
+    }
+
+    func write(_ result: Fold.Result) throws -> Outcome {
+        let holds = result.isHeld ? Self.holdJSON(result.holdReasons) : nil
+        find.bind(1, result.participantCode)
+        var existing: (id: Int64, state: String, body: [UInt8]?, holds: String?)?
+        if try find.step() {
+            existing = (find.int64(0)!, find.string(1)!, find.blob(2), find.string(3))
+        }
+        find.reset()
+        var outcome = Outcome.created
+        if let existing {
+            let sent = !(existing.state == "pending" || existing.state == "held")
+            if existing.body == result.body && (sent || existing.holds == holds) { return .unchanged }
+            retire.bind(1, existing.id)
+            retire.bind(2, now)
+            try retire.execute()
+            outcome = sent ? .created : .replaced
+        }
+        insert.bind(1, result.participantCode)
+        insert.bind(2, result.isHeld ? "held" : "pending")
+        insert.bind(3, result.requestID)
+        insert.bind(4, result.body)
+        insert.bind(5, result.platformUpdatedAt)
+        insert.bind(6, result.fields[.email])
+        insert.bind(7, holds)
+        insert.bind(8, Int64(result.rowCount))
+        insert.bind(9, now)
+        try insert.execute()
+        return outcome
+    }
+
+    static func holdJSON(_ reasons: [Fold.HoldReason]) -> String {
+        var out: [UInt8] = []
+        JSONWriter.write(.array(reasons.map { .object([("source", .string($0.source)), ("message", .string($0.message))]) }),
+                         into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

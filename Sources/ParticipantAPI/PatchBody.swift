@@ -1,0 +1,43 @@
+/// The body of one `PATCH /participants/customers/{participant_code}` request.
+///
+/// Its bytes are canonical: `request_id` first (when present), then the provided fields in the API's order,
+/// then `platform_updated_at`; compact JSON, UTF-8. The same content always gives the same bytes.
+public struct PatchBody: Sendable, Equatable {
+    /// Provided fields. `address_two` may be `""`: "no second line".
+    public var fields: [Field: String]
+    /// Epoch milliseconds of the newest change folded in.
+    public var platformUpdatedAt: Int64
+    /// The idempotency key, or nil.
+    public var requestID: String?
+
+    public init(fields: [Field: String], platformUpdatedAt: Int64, requestID: String? = nil) {
+        self.fields = fields
+        self.platformUpdatedAt = platformUpdatedAt
+        self.requestID = requestID
+    }
+
+    /// The canonical bytes.
+    public func bytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(UInt8(ascii: "{"))
+        if let requestID {
+            JSONWriter.writeString(WireKey.requestID, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(requestID, into: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        for field in Field.allCases {
+            guard let v = fields[field] else { continue }
+            JSONWriter.writeString(field.name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(v, into: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        JSONWriter.writeString(WireKey.platformUpdatedAt, into: &out)
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: String(platformUpdatedAt).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}

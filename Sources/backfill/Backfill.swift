@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Backfill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Backfill participant changes into Zero Hash / NDAX: PATCH /participants/customers/{participant_code}.",
+        discussion: """
+            Pipeline: ingest history files into a job table, run the jobs against the API, report on the outcome.
+            Rehearse first: `backfill demo`, or `backfill sandbox` in one terminal and a run against it in another.
+            """,
+        subcommands: [
+            IngestCommand.self,
+            StatusCommand.self,
+            ExplainCommand.self,
+            SandboxCommand.self,
+            DemoCommand.self,
+        ]
+    )
+}

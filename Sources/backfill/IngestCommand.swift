@@ -1,0 +1,86 @@
+import ArgumentParser
+import BackfillCore
+import Foundation
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Read CSV/JSONL history files, normalize and validate them, and fold each participant into one PATCH job.",
+        discussion: """
+            Each file is one transaction: a file that cannot be read leaves the database as it was.
+            Examples:
+              backfill ingest samples/changes.csv samples/changes.jsonl
+              zcat export.csv.gz | backfill ingest - --format csv --map "Postcode=zip" --db run1.sqlite
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: ArgumentHelp("Input files (.csv, .jsonl, .ndjson, optionally .gz), or - for standard input.", valueName: "file"))
+    var files: [String]
+
+    @Option(help: "Read every input as this format instead of going by the extension (csv or jsonl).")
+    var format: String?
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("Map a source column to a field: \"Source Column=field\" (repeatable).", valueName: "mapping"))
+    var mappings: [String] = []
+
+    @Flag(help: "Reject rows that fill a column backfill does not know, instead of ignoring the column.")
+    var strictColumns = false
+
+    @Option(name: .customLong("allow-id-type"), help: ArgumentHelp("Accept another id_number_type (repeatable).", valueName: "type"))
+    var allowIDTypes: [String] = []
+
+    @Flag(help: "Exit with status 2 when any row was rejected.")
+    var failOnReject = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one input file, or - for standard input") }
+        if let format, InputFormat(rawValue: format.lowercased()) == nil {
+            throw ValidationError("--format '\(format)': expected csv or jsonl")
+        }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+    }
+
+    func run() throws {
+        let options = IngestOptions(format: format.flatMap { InputFormat(rawValue: $0.lowercased()) },
+                                    mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes)
+        let ingester = try Ingester(database: try database.open(), options: options)
+        var rejected = 0
+        for (index, file) in files.enumerated() {
+            let report: IngestReport
+            do {
+                report = try ingester.ingest(path: file)
+            } catch let error as BackfillError {
+                printError("error: \(error.message)")
+                printError("nothing from \(file) was stored\(index > 0 ? " (the files before it were)" : "")")
+                throw ExitCode.failure
+            }
+            print(IngestReportText.render(report))
+            rejected += report.rowsRejected
+        }
+        if failOnReject && rejected > 0 { throw ExitCode(2) }
+    }
+}
+
+/// The text of an ingest report.
+enum IngestReportText {
+    static func render(_ r: IngestReport) -> String {
+        var lines: [String] = []
+        if r.unchanged {
+            lines.append("\(r.path): unchanged (\(r.rowsRead) rows already ingested)")
+        } else {
+            lines.append("\(r.path): \(r.rowsRead) rows read, \(r.rowsAccepted) accepted, \(r.rowsRejected) rejected")
+            lines.append("  participants: \(r.participants); jobs: \(r.jobsCreated) created, \(r.jobsUnchanged) unchanged, \(r.jobsSuperseded) superseded; held: \(r.held)")
+        }
+        if !r.rejectionsByCode.isEmpty {
+            lines.append("  rejected rows by reason:")
+            for (code, entry) in r.rejectionsByCode.sorted(by: { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }) {
+                lines.append("    \(code): \(entry.count)")
+                for example in entry.examples { lines.append("      \(example)") }
+            }
+        }
+        for note in r.notes { lines.append("  note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+}
