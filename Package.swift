@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "backfill",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "backfill", targets: ["backfill"]),
         .library(name: "ParticipantAPI", targets: ["ParticipantAPI"]),
@@ -44,6 +44,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(

@@ -13,6 +13,8 @@ struct Backfill: AsyncParsableCommand {
             IngestCommand.self,
             StatusCommand.self,
             ExplainCommand.self,
+            RunCommand.self,
+            ResumeCommand.self,
             SandboxCommand.self,
             DemoCommand.self,
         ]

@@ -14,9 +14,9 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// Prints to standard error.
-func printError(_ message: String) {
+func printError(_ message: String, terminator: String = "\n") {
     var stderr = StandardError()
-    print(message, to: &stderr)
+    print(message, terminator: terminator, to: &stderr)
 }
 
 struct StandardError: TextOutputStream {

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import ParticipantAPI
+
+/// `backfill run --dry-run`: builds and signs every sendable request and writes it as one JSON line
+/// (method, URL, headers, body), touching no state. The passphrase is redacted; the key and signature stay,
+/// so anyone holding the secret can check a line.
+public enum DryRun {
+    /// Returns how many requests were written.
+    public static func write(database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials,
+                             to sink: (String) -> Void) throws -> Int {
+        let signer = try RequestSigner(base64Secret: credentials.apiSecret)
+        let profile = configuration.profile
+        let base = configuration.resolvedBaseURL
+        var count = 0
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT participant_code, request_id, body FROM job
+                WHERE is_current = 1 AND state IN ('pending', 'in_flight') ORDER BY id
+                """)
+            while let row = try rows.next() {
+                if let limit = configuration.limit, count >= limit { break }
+                let code: String = row["participant_code"]
+                let requestID: String = row["request_id"]
+                let body = Array(row["body"] as Data)
+                let path = Profile.patchPath(participantCode: code)
+                let timestamp = String(Clock.epochMilliseconds() / 1000)
+                let signature = signer.signature(timestamp: timestamp, method: "PATCH", path: path, body: body)
+                let line: JSONValue = .object([
+                    ("method", .string("PATCH")),
+                    ("url", .string(base + path)),
+                    ("headers", .object([
+                        ("Content-Type", .string("application/json")),
+                        (profile.apiKeyHeader, .string(credentials.apiKey)),
+                        (profile.passphraseHeader, .string("<redacted>")),
+                        (profile.timestampHeader, .string(timestamp)),
+                        (profile.signatureHeader, .string(signature)),
+                        (Profile.requestIDHeader, .string(requestID)),
+                    ])),
+                    ("body", .string(String(decoding: body, as: UTF8.self))),
+                ])
+                sink(line.jsonText)
+                count += 1
+            }
+        }
+        return count
+    }
+}

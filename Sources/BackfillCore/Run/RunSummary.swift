@@ -1,0 +1,33 @@
+/// How a run ended, for the final summary and the exit code.
+public struct RunSummary: Sendable {
+    public enum Ending: Sendable, Equatable {
+        /// No sendable job is left (or `--limit` was reached).
+        case drained
+        /// An error proved every request would fail.
+        case stopped(code: String, message: String)
+        /// SIGINT (2) or SIGTERM (15).
+        case interrupted(signal: Int32)
+    }
+
+    public var ending: Ending
+    public var attempts = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var retried = 0
+    public var rateLimited = 0
+    public var recovered = 0
+    public var elapsedSeconds: Double = 0
+    /// Current jobs by state once the run is over.
+    public var jobs: [String: Int] = [:]
+    public var clockOffsetMilliseconds: Int64?
+
+    /// 0 every job succeeded and none is held; 2 some jobs failed permanently or are held;
+    /// 1 the run was stopped by an error; 130 / 143 interrupted by SIGINT / SIGTERM.
+    public var exitCode: Int32 {
+        switch ending {
+        case .stopped: return 1
+        case .interrupted(let signal): return 128 + signal
+        case .drained: return (jobs["failed"] ?? 0) > 0 || (jobs["held"] ?? 0) > 0 ? 2 : 0
+        }
+    }
+}

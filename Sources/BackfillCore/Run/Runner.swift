@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import Logging
+
+/// `backfill run`: takes the database's run lock, measures the clock offset, recovers what a crashed run left in
+/// flight, drains the job table through the worker pool, and records how the run ended.
+///
+/// ```swift
+/// var configuration = RunConfiguration()
+/// configuration.baseURL = sandbox.baseURL
+/// let summary = try Runner.run(database: db, configuration: configuration, credentials: credentials, logger: logger)
+/// ```
+public enum Runner {
+    public static func run(database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials,
+                           logger: Logger, output: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) })
+        throws -> RunSummary {
+        try configuration.validate()
+        let store = RunStore(database: database)
+        let sender = try HTTPSender(configuration: configuration, credentials: credentials)
+        defer { sender.shutdown() }
+
+        // A wrong host is found before the lock is taken or any job is touched.
+        var offset: Int64?
+        do {
+            offset = try sender.measureClockOffset(timeout: min(configuration.timeout, .seconds(15)))
+            if abs(offset!) > 5_000 {
+                logger.warning("the local clock is \(offset! / 1000) s off the API's; timestamps are corrected by it")
+            }
+        } catch let error as BackfillError where ["time_dns", "time_tls"].contains(error.code) {
+            throw BackfillError("unreachable", "\(error.message). Check --base-url / --env / --profile; nothing was sent")
+        } catch {
+            logger.warning("could not measure the clock offset (\(error)); signing with the local clock, which the API accepts within 60 s")
+        }
+
+        let runID = try store.beginRun(now: Clock.epochMilliseconds(), baseURL: configuration.resolvedBaseURL,
+                                       rate: configuration.rate.description, concurrency: configuration.concurrency)
+        var summary: RunSummary
+        do {
+            let recovered = try store.recoverInterrupted(now: Clock.epochMilliseconds())
+            if recovered > 0 {
+                logger.notice("\(recovered) job(s) were in flight when an earlier run stopped: sending them again with the same request_id and bytes")
+            }
+            let pool = WorkerPool(configuration: configuration, store: store, sender: sender, logger: logger, output: output)
+            let pending = try store.counts()["pending"] ?? 0
+            pool.setProgressTotal(configuration.limit.map { min($0, pending) } ?? pending)
+            let drift = DriftWatch(sender: sender, initial: offset, logger: logger, timeout: configuration.timeout)
+            drift.start()
+            summary = pool.run(recovered: recovered)
+            drift.stop()
+            summary.clockOffsetMilliseconds = offset
+        } catch {
+            try? store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: 1, stopReason: "\(error)")
+            throw error
+        }
+        var reason: String?
+        switch summary.ending {
+        case .drained: reason = nil
+        case .stopped(let code, let message): reason = "\(code): \(message)"
+        case .interrupted(let signal): reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        }
+        try store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: summary.exitCode, stopReason: reason)
+        return summary
+    }
+}
+
+/// Re-measures the clock offset every minute during a run and reports drift beyond a second.
+final class DriftWatch: @unchecked Sendable {
+    private let sender: HTTPSender
+    private let logger: Logger
+    private let timeout: Duration
+    private let queue = DispatchQueue(label: "backfill.run.clock")
+    private var timer: DispatchSourceTimer?
+    /// Owned by `queue`.
+    private var last: Int64?
+
+    init(sender: HTTPSender, initial: Int64?, logger: Logger, timeout: Duration) {
+        self.sender = sender
+        self.last = initial
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .seconds(60), repeating: .seconds(60))
+        timer.setEventHandler { [self] in
+            guard let measured = try? sender.measureClockOffset(timeout: min(timeout, .seconds(10))) else { return }
+            if let last, abs(measured - last) > 1_000 {
+                logger.warning("the clock offset to the API drifted from \(last) ms to \(measured) ms; signing with the new offset")
+            }
+            last = measured
+        }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() {
+        queue.sync { timer?.cancel() }
+    }
+}
