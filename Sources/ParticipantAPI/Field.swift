@@ -26,7 +26,21 @@ public enum Field: String, CaseIterable, Sendable, Hashable, Comparable {
     }
 
     /// Position in the API's order (stable across releases: body bytes depend on it).
-    public var order: Int { Field.allCases.firstIndex(of: self)! }
+    public var order: Int {
+        switch self {
+        case .firstName: 0
+        case .lastName: 1
+        case .addressOne: 2
+        case .addressTwo: 3
+        case .country: 4
+        case .state: 5
+        case .city: 6
+        case .zip: 7
+        case .email: 8
+        case .idNumberType: 9
+        case .idNumber: 10
+        }
+    }
 
     public static func < (lhs: Field, rhs: Field) -> Bool { lhs.order < rhs.order }
 

@@ -30,7 +30,11 @@ public enum FieldRules {
     /// A pragmatic address check: one `@`, a non-empty local part without spaces,
     /// a domain of dot-separated labels (letters, digits, hyphens) ending in a label of 2+ letters.
     public static func isEmail(_ email: String) -> Bool {
-        let b = Array(email.utf8)
+        var email = email
+        return email.withUTF8 { isEmail(bytes: $0) }
+    }
+
+    private static func isEmail(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let at = b.firstIndex(of: UInt8(ascii: "@")), at > 0, at <= 64,
               b.lastIndex(of: UInt8(ascii: "@")) == at else { return false }
         let local = b[..<at]
@@ -55,6 +59,20 @@ public enum FieldRules {
 
     /// True for `PO Box 12`, `P.O. Box`, `p o box`, `POB 12`, `Post Office Box 7`, `Box 99` alone.
     public static func isPOBox(_ line: String) -> Bool {
+        // Every form above contains "box" or "pob" (any case): most lines are ruled out without allocating.
+        var candidate = false
+        var prev2: UInt8 = 0, prev1: UInt8 = 0
+        for c in line.utf8 {
+            let l = c | 0x20
+            if prev1 == UInt8(ascii: "o"),
+               (prev2 == UInt8(ascii: "b") && l == UInt8(ascii: "x")) || (prev2 == UInt8(ascii: "p") && l == UInt8(ascii: "b")) {
+                candidate = true
+                break
+            }
+            prev2 = prev1
+            prev1 = l
+        }
+        guard candidate else { return false }
         // Words of letters and digits; dots and other punctuation separate nothing ("P.O." is one word "po").
         var words: [String] = []
         var current = ""

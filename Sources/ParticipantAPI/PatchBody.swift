@@ -4,14 +4,23 @@
 /// then `platform_updated_at`; compact JSON, UTF-8. The same content always gives the same bytes.
 public struct PatchBody: Sendable, Equatable {
     /// Provided fields. `address_two` may be `""`: "no second line".
-    public var fields: [Field: String]
+    public var values: FieldValues
+    /// The provided fields as a dictionary.
+    public var fields: [Field: String] {
+        get { values.dictionary }
+        set { values = FieldValues(newValue) }
+    }
     /// Epoch milliseconds of the newest change folded in.
     public var platformUpdatedAt: Int64
     /// The idempotency key, or nil.
     public var requestID: String?
 
     public init(fields: [Field: String], platformUpdatedAt: Int64, requestID: String? = nil) {
-        self.fields = fields
+        self.init(values: FieldValues(fields), platformUpdatedAt: platformUpdatedAt, requestID: requestID)
+    }
+
+    public init(values: FieldValues, platformUpdatedAt: Int64, requestID: String? = nil) {
+        self.values = values
         self.platformUpdatedAt = platformUpdatedAt
         self.requestID = requestID
     }
@@ -28,7 +37,7 @@ public struct PatchBody: Sendable, Equatable {
             out.append(UInt8(ascii: ","))
         }
         for field in Field.allCases {
-            guard let v = fields[field] else { continue }
+            guard let v = values[field] else { continue }
             JSONWriter.writeString(field.name, into: &out)
             out.append(UInt8(ascii: ":"))
             JSONWriter.writeString(v, into: &out)
@@ -38,6 +47,20 @@ public struct PatchBody: Sendable, Equatable {
         out.append(UInt8(ascii: ":"))
         out.append(contentsOf: String(platformUpdatedAt).utf8)
         out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The bytes of the same body with a request_id inserted first: `{"request_id":"...",` + the rest.
+    public static func inserting(requestID: String, into payload: [UInt8]) -> [UInt8] {
+        precondition(payload.first == UInt8(ascii: "{"), "a JSON object")
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count + requestID.utf8.count + 16)
+        out.append(UInt8(ascii: "{"))
+        JSONWriter.writeString(WireKey.requestID, into: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONWriter.writeString(requestID, into: &out)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: payload.dropFirst())
         return out
     }
 }

@@ -24,6 +24,11 @@ public struct SegmentRules: Sendable {
     /// Checks every touched segment. `values` holds the provided fields; an empty string counts as not provided.
     /// Returns the broken rules in the API's field order; empty when the segments are valid.
     public func validate(_ values: [Field: String]) -> [SegmentError] {
+        validate(FieldValues(values))
+    }
+
+    /// Checks every touched segment (see `validate(_:)` for dictionaries).
+    public func validate(_ values: FieldValues) -> [SegmentError] {
         func value(_ f: Field) -> String? {
             guard let v = values[f], !v.isEmpty else { return nil }
             return v
@@ -34,7 +39,7 @@ public struct SegmentRules: Sendable {
             errors.append(SegmentError(field: f, kind: .required))
             return nil
         }
-        for segment in SegmentRules.touchedSegments(values.keys) {
+        for segment in SegmentRules.touchedSegments(values.present) {
             switch segment {
             case .name:
                 _ = require(.firstName)

@@ -80,6 +80,9 @@ enum IngestReportText {
                 for example in entry.examples { lines.append("      \(example)") }
             }
         }
+        if r.resolvedRejections > 0 {
+            lines.append("  corrections: \(r.resolvedRejections) earlier rejected row(s) resolved by this file")
+        }
         for note in r.notes { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")
     }

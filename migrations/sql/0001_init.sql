@@ -37,7 +37,7 @@ CREATE TABLE input_row (
     id_number_type      TEXT,
     id_number           TEXT,
     raw                 TEXT,                  -- the CSV record or JSONL line as read (NULL once purged)
-    status              TEXT    NOT NULL,      -- 'accepted' | 'rejected'
+    status              TEXT    NOT NULL,      -- 'accepted' | 'rejected' | 'resolved' (a rejection a later correction replaced)
     reject_code         TEXT,                  -- stable reason code of the first problem
     reject_column       TEXT,                  -- source column (or key) of the first problem
     reject_message      TEXT                   -- every problem, '; '-separated

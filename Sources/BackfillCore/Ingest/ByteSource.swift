@@ -40,6 +40,14 @@ final class ByteSource {
         if ownsFD { close(fd) }
     }
 
+    /// A rough row count from the file size (about 100 bytes a row; gzip about 5:1), or nil for a pipe.
+    var estimatedRows: Int64? {
+        var st = stat()
+        guard ownsFD, fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let compressed = name.lowercased().hasSuffix(".gz")
+        return Int64(st.st_size) * (compressed ? 5 : 1) / 100
+    }
+
     /// The first bytes of the (decompressed) content, without consuming them; for format sniffing.
     func peek() throws -> [UInt8] {
         if pending.isEmpty, !eof, let chunk = try nextRaw() { pending = chunk }

@@ -15,20 +15,34 @@ import ParticipantAPI
 public struct Fold: Sendable {
     /// One row as the fold sees it.
     public struct Row: Sendable {
-        /// `file:line`.
-        public var source: String
+        /// The file the row came from (`file:line` is rendered only when a hold needs it).
+        public var file: String
+        public var line: Int64?
         public var platformUpdatedAt: Int64?
         /// Normalized values by `Field.order`; nil = not provided.
         public var values: [String?]
         /// The rejection message when the row was rejected.
         public var rejection: String?
 
-        public init(source: String, platformUpdatedAt: Int64?, values: [String?], rejection: String? = nil) {
-            self.source = source
+        public init(file: String, line: Int64, platformUpdatedAt: Int64?, values: [String?], rejection: String? = nil) {
+            self.file = file
+            self.line = line
             self.platformUpdatedAt = platformUpdatedAt
             self.values = values
             self.rejection = rejection
         }
+
+        /// A row whose source label is given whole (`file:line`).
+        public init(source: String, platformUpdatedAt: Int64?, values: [String?], rejection: String? = nil) {
+            self.file = source
+            self.line = nil
+            self.platformUpdatedAt = platformUpdatedAt
+            self.values = values
+            self.rejection = rejection
+        }
+
+        /// `file:line`.
+        public var source: String { line.map { "\(file):\($0)" } ?? file }
     }
 
     /// Why a participant is held, and which input rows it comes from.
@@ -47,7 +61,9 @@ public struct Fold: Sendable {
     public struct Result: Sendable {
         public var participantCode: String
         /// Folded values of the touched segments (`address_two` is `""` for "no second line").
-        public var fields: [Field: String]
+        public var values: FieldValues
+        /// The same, as a dictionary.
+        public var fields: [Field: String] { values.dictionary }
         /// Newest timestamp folded in; nil when no row was accepted.
         public var platformUpdatedAt: Int64?
         public var holdReasons: [HoldReason]
@@ -67,49 +83,64 @@ public struct Fold: Sendable {
 
     /// Folds `rows`, which must already be in fold order.
     public func fold(participantCode: String, rows: [Row]) -> Result {
-        var values: [Field: String] = [:]
-        var touchedBy: [Segment: [String]] = [:]
+        var values = FieldValues()
+        // Per segment (by index in Segment.allCases): the rows that touched it, rendered only for a hold.
+        var touchedBy: [[Int]] = [[], [], [], []]
         var newest: Int64?
         var holds: [HoldReason] = []
-        for row in rows {
+        var acceptedRows: [Int] = []
+        for (index, row) in rows.enumerated() {
             if let rejection = row.rejection {
                 holds.append(HoldReason(source: row.source, message: rejection))
                 continue
             }
+            acceptedRows.append(index)
             for field in Field.allCases {
                 guard let v = row.values[field.order] else { continue }
                 values[field] = v
-                if touchedBy[field.segment]?.last != row.source { touchedBy[field.segment, default: []].append(row.source) }
+                let s = Fold.segmentIndex(field.segment)
+                if touchedBy[s].last != index { touchedBy[s].append(index) }
             }
             if row.values[Field.addressOne.order] != nil, row.values[Field.addressTwo.order] == nil {
                 values[.addressTwo] = ""
             }
             if let t = row.platformUpdatedAt { newest = max(newest ?? t, t) }
         }
-        if touchedBy[.address] != nil, values[.addressTwo] == nil { values[.addressTwo] = "" }
+        let addressTouched = !touchedBy[Fold.segmentIndex(.address)].isEmpty
+        if addressTouched, values[.addressTwo] == nil { values[.addressTwo] = "" }
+        let anyTouched = touchedBy.contains { !$0.isEmpty }
 
-        let accepted = rows.filter { $0.rejection == nil }
-        if !accepted.isEmpty {
-            if touchedBy.isEmpty {
-                holds.append(HoldReason(source: Fold.sources(accepted.map(\.source)), message: APIMessage.noDataSegment))
+        if !acceptedRows.isEmpty {
+            if !anyTouched {
+                holds.append(HoldReason(source: Fold.sources(acceptedRows.map { rows[$0].source }), message: APIMessage.noDataSegment))
             } else {
                 let errors = rules.validate(values)
                 if !errors.isEmpty {
-                    let segments = Set(errors.map(\.field.segment))
-                    let sources = Segment.allCases.filter(segments.contains).flatMap { touchedBy[$0] ?? [] }
+                    let failed = Set(errors.map(\.field.segment))
+                    let sources = Segment.allCases.filter(failed.contains)
+                        .flatMap { touchedBy[Fold.segmentIndex($0)].map { rows[$0].source } }
                     holds.append(HoldReason(source: Fold.sources(sources), message: APIMessage.segmentValidationFailed(errors)))
                 }
             }
         }
-        var result = Result(participantCode: participantCode, fields: values, platformUpdatedAt: newest,
+        var result = Result(participantCode: participantCode, values: values, platformUpdatedAt: newest,
                             holdReasons: holds, body: nil, requestID: nil, rowCount: rows.count)
-        if let newest, !touchedBy.isEmpty {
-            let id = Fold.requestID(participantCode: participantCode,
-                                    payload: PatchBody(fields: values, platformUpdatedAt: newest).bytes())
+        if let newest, anyTouched {
+            let payload = PatchBody(values: values, platformUpdatedAt: newest).bytes()
+            let id = Fold.requestID(participantCode: participantCode, payload: payload)
             result.requestID = id
-            result.body = PatchBody(fields: values, platformUpdatedAt: newest, requestID: id).bytes()
+            result.body = PatchBody.inserting(requestID: id, into: payload)
         }
         return result
+    }
+
+    private static func segmentIndex(_ segment: Segment) -> Int {
+        switch segment {
+        case .name: 0
+        case .address: 1
+        case .id: 2
+        case .email: 3
+        }
     }
 
     private static func sources(_ list: [String]) -> String {

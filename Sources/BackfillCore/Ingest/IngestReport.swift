@@ -16,6 +16,8 @@ public struct IngestReport: Sendable {
     public var jobsSuperseded = 0
     /// Participants of this file whose current job is held.
     public var held = 0
+    /// Earlier rejected rows that this file (a corrected failures report) resolved.
+    public var resolvedRejections = 0
     /// Notes about the columns, reported once.
     public var notes: [String] = []
 

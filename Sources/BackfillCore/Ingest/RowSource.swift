@@ -9,6 +9,8 @@ protocol RowSource: AnyObject {
     var notes: [String] { get }
     /// The CSV header as read; nil for JSONL.
     var header: [String]? { get }
+    /// True for a failures report fed back (it has `backfill_*` columns): its rows are corrections.
+    var isCorrection: Bool { get }
 }
 
 /// Checks that no two source columns map to the same canonical name.
@@ -31,6 +33,7 @@ final class CSVRowSource: RowSource {
     private let columns: [(name: String, target: ColumnTarget)]
     private let codeIndex: Int
     let header: [String]?
+    let isCorrection: Bool
     private(set) var notes: [String] = []
 
     init(source: ByteSource, resolver: ColumnResolver, normalizer: RowNormalizer) throws {
@@ -55,6 +58,7 @@ final class CSVRowSource: RowSource {
                                 "\(location): no column maps to '\(required.canonicalName!)' (columns: \(names.joined(separator: ", "))); rename one or use --map")
         }
         codeIndex = columns.firstIndex { $0.target == .participantCode }!
+        isCorrection = columns.contains { $0.target == .reportColumn }
         for column in columns where column.target == .unknown {
             let hint = resolver.suggestion(for: column.name).map { " Did you mean '\($0)'?" } ?? ""
             notes.append("\(location): unknown column '\(column.name)' \(normalizer.strictColumns ? "rejects rows that fill it" : "ignored").\(hint)")
@@ -96,6 +100,7 @@ final class JSONLRowSource: RowSource {
     private var reportedKeys: Set<String> = []
     let header: [String]? = nil
     private(set) var notes: [String] = []
+    private(set) var isCorrection = false
 
     init(source: ByteSource, resolver: ColumnResolver, normalizer: RowNormalizer) {
         self.source = source
@@ -176,7 +181,12 @@ final class JSONLRowSource: RowSource {
             var row = normalizer.normalize(line: lineNumber, raw: raw, cells: cells)
             // A missing code or timestamp is reported once; drop duplicates the type check already explains.
             if !typeProblems.isEmpty {
-                let explained = Set(typeProblems.map(\.column))
+                var explained = Set(typeProblems.map(\.column))
+                for problem in typeProblems {
+                    if let canonical = columns.first(where: { $0.name == problem.column })?.target.canonicalName {
+                        explained.insert(canonical)
+                    }
+                }
                 row.problems.removeAll { explained.contains($0.column) }
                 row.problems.append(contentsOf: typeProblems)
             }
@@ -189,6 +199,7 @@ final class JSONLRowSource: RowSource {
         if let t = targets[key] { return t }
         let t = resolver.resolve(key)
         targets[key] = t
+        if t == .reportColumn { isCorrection = true }
         if t == .unknown, reportedKeys.insert(key).inserted {
             let hint = resolver.suggestion(for: key).map { " Did you mean '\($0)'?" } ?? ""
             notes.append("\(source.name):\(lineNumber): unknown key '\(key)' \(normalizer.strictColumns ? "rejects rows that fill it" : "ignored").\(hint)")

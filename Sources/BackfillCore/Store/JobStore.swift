@@ -52,6 +52,27 @@ struct JobStore {
         return db.lastInsertedRowID
     }
 
+    /// Rows already stored.
+    func rowCount() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM input_row") ?? 0
+    }
+
+    /// A bulk load: drops the fold index (random inserts into it are what makes a big load slow) and returns
+    /// its SQL, taken from the schema the migrations made, for `rebuildIndex`. Same transaction: a rollback
+    /// brings the index back.
+    func dropFoldIndex() throws -> String? {
+        guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'input_row_fold'") else {
+            return nil
+        }
+        try db.execute(sql: "DROP INDEX input_row_fold")
+        return sql
+    }
+
+    /// Builds the index again in one sorted pass.
+    func rebuildIndex(_ sql: String) throws {
+        try db.execute(sql: sql)
+    }
+
     /// The path of an earlier file with this content, if any.
     func fileWithDigest(_ digest: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT path FROM source_file WHERE sha256 = ?", arguments: [digest])
@@ -83,7 +104,8 @@ struct JobStore {
     func refold(rowRange: ClosedRange<Int64>, fold: Fold, now: Int64) throws -> FoldCounts {
         let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
         let query = try FastStatement(db, sql: """
-            SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line, r.reject_message, \(fieldColumns)
+            SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
+                   CASE WHEN r.status = 'rejected' THEN r.reject_message END, \(fieldColumns)
             FROM input_row r
             WHERE r.participant_code IN (SELECT participant_code FROM input_row
                                          WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)
@@ -93,7 +115,10 @@ struct JobStore {
         query.bind(2, rowRange.upperBound)
         defer { query.reset() }
         let paths = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, path FROM source_file")
-            .map { (row: Row) -> (Int64, String) in (row["id"], row["path"]) })
+            .map { (row: Row) -> (Int64, String) in
+                let path: String = row["path"]
+                return (row["id"], path == "-" ? "<stdin>" : path)
+            })
         let writer = try JobWriter(db, now: now)
         var counts = FoldCounts()
         var current: String?
@@ -121,8 +146,7 @@ struct JobStore {
             var values: [String?] = []
             values.reserveCapacity(Int(fieldCount))
             for c in 0..<fieldCount { values.append(query.string(5 + c)) }
-            let path = paths[fileID] ?? "file \(fileID)"
-            rows.append(Fold.Row(source: "\(path == "-" ? "<stdin>" : path):\(query.int64(3)!)",
+            rows.append(Fold.Row(file: paths[fileID] ?? "file \(fileID)", line: query.int64(3)!,
                                  platformUpdatedAt: query.int64(1), values: values, rejection: query.string(4)))
         }
         try flush()
@@ -142,6 +166,24 @@ struct JobStore {
                            state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
             WHERE is_current = 1 AND email_conflict = 1 AND email NOT IN (\(dup))
             """, arguments: [now])
+    }
+
+    /// A corrected failures report was ingested: the earlier rejected rows of each participant it corrects
+    /// (with an accepted row) no longer hold that participant. They stay, marked `resolved`, for the audit trail.
+    func resolveEarlierRejections(rowRange: ClosedRange<Int64>) throws -> Int {
+        try db.execute(sql: """
+            UPDATE input_row SET status = 'resolved'
+            WHERE status = 'rejected' AND id < ?1 AND participant_code IN
+                (SELECT participant_code FROM input_row
+                 WHERE id BETWEEN ?1 AND ?2 AND status = 'accepted' AND participant_code IS NOT NULL)
+            """, arguments: [rowRange.lowerBound, rowRange.upperBound])
+        return db.changesCount
+    }
+
+    /// Distinct participants named by the rows in `rowRange`.
+    func participantCount(rowRange: ClosedRange<Int64>) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(DISTINCT participant_code) FROM input_row WHERE id BETWEEN ? AND ?",
+                         arguments: [rowRange.lowerBound, rowRange.upperBound]) ?? 0
     }
 
     /// Held current jobs among the participants named by the rows in `rowRange`.

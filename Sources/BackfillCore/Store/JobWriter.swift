@@ -56,7 +56,7 @@ struct JobWriter {
         insert.bind(3, result.requestID)
         insert.bind(4, result.body)
         insert.bind(5, result.platformUpdatedAt)
-        insert.bind(6, result.fields[.email])
+        insert.bind(6, result.values[.email])
         insert.bind(7, holds)
         insert.bind(8, Int64(result.rowCount))
         insert.bind(9, now)

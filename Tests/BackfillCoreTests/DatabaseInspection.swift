@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+
+/// One row of the `job` table, as the tests compare it.
+struct JobSnapshot: Equatable, CustomStringConvertible {
+    var participantCode: String
+    var isCurrent: Bool
+    var state: String
+    var requestID: String?
+    /// The stored body bytes as text.
+    var body: String?
+    var holdReasons: String?
+    var emailConflict: Bool
+
+    var description: String {
+        "\(participantCode) current=\(isCurrent) \(state) \(requestID ?? "-") \(body ?? "-") \(holdReasons ?? "-")"
+    }
+}
+
+/// Read-only views of a job database for assertions.
+enum DatabaseInspection {
+    /// Every job, oldest first.
+    static func jobs(_ queue: DatabaseQueue) throws -> [JobSnapshot] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT participant_code, is_current, state, request_id, body, hold_reasons, email_conflict
+                FROM job ORDER BY id
+                """).map { row in
+                let body: Data? = row["body"]
+                return JobSnapshot(participantCode: row["participant_code"], isCurrent: row["is_current"],
+                                   state: row["state"], requestID: row["request_id"],
+                                   body: body.map { String(decoding: $0, as: UTF8.self) },
+                                   holdReasons: row["hold_reasons"], emailConflict: row["email_conflict"])
+            }
+        }
+    }
+
+    /// The current job of each participant.
+    static func currentJobs(_ queue: DatabaseQueue) throws -> [String: JobSnapshot] {
+        Dictionary(uniqueKeysWithValues: try jobs(queue).filter(\.isCurrent).map { ($0.participantCode, $0) })
+    }
+
+    /// Participant codes whose current job is in `state`, sorted.
+    static func participants(_ queue: DatabaseQueue, state: String) throws -> [String] {
+        try currentJobs(queue).values.filter { $0.state == state }.map(\.participantCode).sorted()
+    }
+
+    /// The schema and every row of every table, each value quoted by SQLite (blobs as `X'..'`), in rowid order:
+    /// two equal dumps mean the databases hold exactly the same rows.
+    static func dump(_ queue: DatabaseQueue) throws -> [String] {
+        try queue.read { db in
+            var out = try String.fetchAll(db, sql: """
+                SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name
+                """)
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                """)
+            for table in tables {
+                let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
+                let values = columns.map { "quote(\"\($0)\")" }.joined(separator: " || '|' || ")
+                out += try String.fetchAll(db, sql: "SELECT '\(table): ' || \(values) FROM \"\(table)\" ORDER BY rowid")
+            }
+            return out
+        }
+    }
+
+    /// The main database file's bytes after everything committed has been checkpointed into it.
+    static func checkpointedFileBytes(_ queue: DatabaseQueue, path: String) throws -> [UInt8] {
+        try queue.writeWithoutTransaction { db in
+            _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Every input row with its file path, line, raw text and fate, in input order.
+    static func inputRows(_ queue: DatabaseQueue) throws -> [Row] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT f.path, r.line, r.participant_code, r.platform_updated_at, r.raw, r.status,
+                       r.reject_code, r.reject_column, r.reject_message
+                FROM input_row r JOIN source_file f ON f.id = r.file_id ORDER BY r.id
+                """)
+        }
+    }
+}
