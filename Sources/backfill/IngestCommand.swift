@@ -34,6 +34,9 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Exit with status 2 when any row was rejected.")
     var failOnReject = false
 
+    @Flag(help: "Print how long each phase took.")
+    var timings = false
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one input file, or - for standard input") }
         if let format, InputFormat(rawValue: format.lowercased()) == nil {
@@ -57,6 +60,9 @@ struct IngestCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             print(IngestReportText.render(report))
+            if timings {
+                for p in report.phaseSeconds { print("  time: \(p.phase): \(String(format: "%.2f", p.seconds)) s") }
+            }
             rejected += report.rowsRejected
         }
         if failOnReject && rejected > 0 { throw ExitCode(2) }

@@ -26,7 +26,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Requests in flight at once.")
     var concurrency = 8
 
-    @Option(help: ArgumentHelp("Never more than N starts in any rolling W (e.g. 1000/10s, half the documented 2000/10s).", valueName: "N/W"))
+    @Option(help: ArgumentHelp("Never more than N starts in any rolling W (e.g. 1000/10s, half the documented 2000/10s); 'unlimited' only for a local sandbox.", valueName: "N/W"))
     var rate = "1000/10s"
 
     @Option(help: ArgumentHelp("Per-request timeout (e.g. 30s, 500ms).", valueName: "duration"))
@@ -61,7 +61,15 @@ struct RunOptions: ParsableArguments {
         guard let environment = Environment(rawValue: env.lowercased()) else {
             throw ValidationError("--env '\(env)': expected cert or prod")
         }
-        guard let rate = RateLimit(parsing: rate) else { throw ValidationError("--rate '\(self.rate)': expected N/W such as 1000/10s") }
+        let rate: RateLimit?
+        if self.rate.lowercased() == "unlimited" {
+            rate = nil
+        } else {
+            guard let parsed = RateLimit(parsing: self.rate) else {
+                throw ValidationError("--rate '\(self.rate)': expected N/W such as 1000/10s, or unlimited")
+            }
+            rate = parsed
+        }
         guard let timeout = Duration(parsing: timeout), timeout > .zero else {
             throw ValidationError("--timeout '\(self.timeout)': expected a duration such as 30s")
         }
@@ -134,7 +142,7 @@ struct RunCommand: ParsableCommand {
             printError("dry run: \(n) signed request(s) written\(options.output.map { " to \($0)" } ?? ""); nothing was sent or changed")
             return
         }
-        printError("sending to \(configuration.resolvedBaseURL) (profile \(configuration.profile.rawValue), rate \(configuration.rate), concurrency \(configuration.concurrency))")
+        printError("sending to \(configuration.resolvedBaseURL) (profile \(configuration.profile.rawValue), rate \(configuration.rate?.description ?? "unlimited"), concurrency \(configuration.concurrency))")
         let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials, logger: logger)
         print(RunSummaryText.render(summary))
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }

@@ -18,6 +18,8 @@ public struct IngestReport: Sendable {
     public var held = 0
     /// Earlier rejected rows that this file (a corrected failures report) resolved.
     public var resolvedRejections = 0
+    /// Wall time of each phase, in order: read+store rows, fold, index, email check.
+    public var phaseSeconds: [(phase: String, seconds: Double)] = []
     /// Notes about the columns, reported once.
     public var notes: [String] = []
 

@@ -50,22 +50,37 @@ public final class Ingester {
                     let droppedIndex = existing == 0 || source.estimatedRows.map { $0 >= existing } == true
                         ? try store.dropFoldIndex() : nil
                     let fileID = try store.insertFile(path: path, format: format, now: now)
+                    var phaseStart = ContinuousClock.now
+                    func phase(_ name: String) {
+                        let t = ContinuousClock.now
+                        report.phaseSeconds.append((name, (t - phaseStart).seconds))
+                        phaseStart = t
+                    }
                     var firstRowID: Int64?
                     var lastRowID: Int64?
-                    while let row = try rows.next() {
-                        let id = try store.insertRow(row, fileID: fileID)
-                        if firstRowID == nil { firstRowID = id }
-                        lastRowID = id
-                        report.rowsRead += 1
-                        if row.isAccepted {
-                            report.rowsAccepted += 1
-                        } else {
-                            report.rowsRejected += 1
-                            let first = row.problems[0]
-                            report.countRejection(code: first.code, example: "\(source.name):\(row.line): \(first.message)")
+                    let pipeline = RowPipeline(source: rows, finish: { try hashing.drain() })
+                    do {
+                        while let batch = try pipeline.next() {
+                            for row in batch {
+                                let id = try store.insertRow(row, fileID: fileID)
+                                if firstRowID == nil { firstRowID = id }
+                                lastRowID = id
+                                report.rowsRead += 1
+                                if row.isAccepted {
+                                    report.rowsAccepted += 1
+                                } else {
+                                    report.rowsRejected += 1
+                                    let first = row.problems[0]
+                                    report.countRejection(code: first.code, example: "\(source.name):\(row.line): \(first.message)")
+                                }
+                            }
                         }
+                    } catch {
+                        pipeline.cancel()
+                        throw error
                     }
-                    try hashing.drain()
+                    pipeline.join()
+                    phase("read, normalize, store rows")
                     report.notes = rows.notes
                     let digest = hashing.hexDigest()
                     if let earlier = try store.fileWithDigest(digest) {
@@ -88,9 +103,14 @@ public final class Ingester {
                         report.jobsCreated = counts.created
                         report.jobsUnchanged = counts.unchanged
                         report.jobsSuperseded = counts.superseded
+                        phase("fold and store jobs")
                         try store.applyEmailUniqueness(now: now)
+                        phase("email uniqueness")
                     }
-                    if let droppedIndex { try store.rebuildIndex(droppedIndex) }
+                    if let droppedIndex {
+                        try store.rebuildIndex(droppedIndex)
+                        phase("rebuild fold index")
+                    }
                     if let first = firstRowID, let last = lastRowID {
                         report.held = try store.heldCount(rowRange: first...last)
                     }

@@ -13,8 +13,9 @@ public struct RunConfiguration: Sendable {
     public var confirmProduction = false
     /// Requests in flight at once. Default: 8.
     public var concurrency = 8
-    /// Never more than this many starts in any rolling window. Default: 1000/10s (half the documented limit).
-    public var rate = RateLimit(count: 1000, window: .seconds(10))
+    /// Never more than this many starts in any rolling window; nil = unpaced (benchmarks against a local
+    /// sandbox only). Default: 1000/10s (half the documented limit).
+    public var rate: RateLimit? = RateLimit(count: 1000, window: .seconds(10))
     /// Per-request timeout. Default: 30 s.
     public var timeout: Duration = .seconds(30)
     /// Backoff and attempt limit. Default: `RetryPolicy()` (8 attempts, cap 5 minutes).
@@ -67,6 +68,9 @@ public struct RunConfiguration: Sendable {
         if retry.maxAttempts < 1 { throw BackfillError("bad_option", "--max-attempts \(retry.maxAttempts): expected at least 1") }
         if stopAfter < 1 { throw BackfillError("bad_option", "--stop-after \(stopAfter): expected at least 1") }
         if let limit, limit < 1 { throw BackfillError("bad_option", "--limit \(limit): expected at least 1") }
+        if rate == nil && (isProduction || host.map { !["127.0.0.1", "localhost", "::1"].contains($0) } ?? true) {
+            throw BackfillError("bad_option", "--rate unlimited is for a local sandbox only (127.0.0.1 or localhost)")
+        }
         if isProduction && !confirmProduction {
             throw BackfillError("production_unconfirmed",
                                 "\(resolvedBaseURL) is a production host: pass --confirm-production (or answer yes on a terminal) to send real updates")

@@ -33,7 +33,7 @@ public enum Runner {
         }
 
         let runID = try store.beginRun(now: Clock.epochMilliseconds(), baseURL: configuration.resolvedBaseURL,
-                                       rate: configuration.rate.description, concurrency: configuration.concurrency)
+                                       rate: configuration.rate?.description ?? "unlimited", concurrency: configuration.concurrency)
         var summary: RunSummary
         do {
             let recovered = try store.recoverInterrupted(now: Clock.epochMilliseconds())

@@ -26,7 +26,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let origin = ContinuousClock.now
 
     // Everything below is owned by `control`.
-    private var pacer: Pacer
+    /// nil when unpaced.
+    private var pacer: Pacer?
     private var ready: [ClaimedJob] = []
     private var idle: [Int]
     private var inFlight = 0
@@ -53,7 +54,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.sender = sender
         self.logger = logger
         self.output = output
-        pacer = Pacer(limit: configuration.rate)
+        pacer = configuration.rate.map(Pacer.init(limit:))
         workers = (0..<configuration.concurrency).map { DispatchQueue(label: "backfill.run.worker.\($0)") }
         idle = Array((0..<configuration.concurrency).reversed())
     }
@@ -91,12 +92,12 @@ public final class WorkerPool: @unchecked Sendable {
         refillIfNeeded()
         while !ready.isEmpty, !idle.isEmpty {
             let t = now
-            let start = pacer.earliestStart(now: t)
+            let start = pacer?.earliestStart(now: t) ?? t
             if start > t {
                 wake(at: start)
                 break
             }
-            pacer.recordStart(at: t)
+            pacer?.recordStart(at: t)
             let job = ready.removeFirst()
             let worker = idle.removeLast()
             inFlight += 1
@@ -207,7 +208,7 @@ public final class WorkerPool: @unchecked Sendable {
         summary.attempts += 1
         let wallNow = Clock.epochMilliseconds()
         if case .rateLimited(let retryAfter) = outcome {
-            pacer.rateLimited(now: now, retryAfter: retryAfter)
+            pacer?.rateLimited(now: now, retryAfter: retryAfter)
             summary.rateLimited += 1
             logger.warning("429 Too Many Requests: every worker pauses", metadata: ["pause_ms": "\(pauseEndEpoch(wallNow: wallNow).map { $0 - wallNow } ?? 0)"])
         }
@@ -249,7 +250,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func pauseEndEpoch(wallNow: Int64) -> Int64? {
-        guard let paused = pacer.pausedUntil else { return nil }
+        guard let paused = pacer?.pausedUntil else { return nil }
         return wallNow + Int64(max(.zero, paused - now).seconds * 1000)
     }
 

@@ -103,12 +103,16 @@ struct JobStore {
     /// streaming in participant order (SQLite sorts; no participant set is held in memory).
     func refold(rowRange: ClosedRange<Int64>, fold: Fold, now: Int64) throws -> FoldCounts {
         let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
+        // Into an empty database every stored row is this file's: no need to pick the participants it names.
+        let freshLoad = rowRange.lowerBound == 1
+        let filter = freshLoad
+            ? "r.participant_code IS NOT NULL AND ?1 <= ?2"
+            : "r.participant_code IN (SELECT participant_code FROM input_row WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)"
         let query = try FastStatement(db, sql: """
             SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
                    CASE WHEN r.status = 'rejected' THEN r.reject_message END, \(fieldColumns)
             FROM input_row r
-            WHERE r.participant_code IN (SELECT participant_code FROM input_row
-                                         WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)
+            WHERE \(filter)
             ORDER BY r.participant_code, r.platform_updated_at, r.id
             """)
         query.bind(1, rowRange.lowerBound)
@@ -119,7 +123,8 @@ struct JobStore {
                 let path: String = row["path"]
                 return (row["id"], path == "-" ? "<stdin>" : path)
             })
-        let writer = try JobWriter(db, now: now)
+        let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
+        let writer = try JobWriter(db, now: now, noJobsYet: noJobsYet)
         var counts = FoldCounts()
         var current: String?
         var rows: [Fold.Row] = []

@@ -16,9 +16,12 @@ struct JobWriter {
     private let insert: FastStatement
     private let retire: FastStatement
     private let now: Int64
+    /// The job table was empty when the fold began: every participant is new, no lookup needed.
+    private let noJobsYet: Bool
 
-    init(_ db: Database, now: Int64) throws {
+    init(_ db: Database, now: Int64, noJobsYet: Bool = false) throws {
         self.now = now
+        self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
             SELECT id, state, body, hold_reasons FROM job WHERE participant_code = ? AND is_current = 1
             """)
@@ -36,12 +39,14 @@ struct JobWriter {
 
     func write(_ result: Fold.Result) throws -> Outcome {
         let holds = result.isHeld ? Self.holdJSON(result.holdReasons) : nil
-        find.bind(1, result.participantCode)
         var existing: (id: Int64, state: String, body: [UInt8]?, holds: String?)?
-        if try find.step() {
-            existing = (find.int64(0)!, find.string(1)!, find.blob(2), find.string(3))
+        if !noJobsYet {
+            find.bind(1, result.participantCode)
+            if try find.step() {
+                existing = (find.int64(0)!, find.string(1)!, find.blob(2), find.string(3))
+            }
+            find.reset()
         }
-        find.reset()
         var outcome = Outcome.created
         if let existing {
             let sent = !(existing.state == "pending" || existing.state == "held")

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Run benchmarks (on demand, not CI), release build, against the sandbox on loopback:
+#  (1) unlimited rate: backfill run jobs/s end to end (ledger included), side by side with wrk on the same route;
+#  (2) --rate 1900/10s for ~60 s against a sandbox limited to 2000/10s: 429s seen and the rate achieved;
+#  (3) peak memory (max RSS) of a 1,000,000-job run.
+# Knobs: JOBS (100000), PACED_JOBS (11400 = 60 s at 190/s), MEM_JOBS (1000000; 0 skips), CONCURRENCY (32), PORT (18090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-100000}
+PACED_JOBS=${PACED_JOBS:-11400}
+MEM_JOBS=${MEM_JOBS:-1000000}
+CONCURRENCY=${CONCURRENCY:-32}
+PORT=${PORT:-18090}
+API_KEY=bench-key
+API_SECRET=$(printf 'run-benchmark-secret-0123456789abcdef' | base64)
+PASSPHRASE=bench-passphrase
+export BACKFILL_API_KEY=$API_KEY BACKFILL_API_SECRET=$API_SECRET BACKFILL_API_PASSPHRASE=$PASSPHRASE
+command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+
+swift build -c release --product backfill >/dev/null
+BIN="$(swift build -c release --show-bin-path)/backfill"
+WORK=$(mktemp -d)
+SANDBOX_PID=
+cleanup() { [ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+start_sandbox() { # extra sandbox flags...
+  "$BIN" sandbox --port "$PORT" --api-key "$API_KEY" --api-secret "$API_SECRET" --passphrase "$PASSPHRASE" \
+    --log-level warning --state-out "$WORK/state.json" "$@" >"$WORK/sandbox.log" 2>&1 &
+  SANDBOX_PID=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/time" >/dev/null && return; sleep 0.1; done
+  cat "$WORK/sandbox.log"; exit 1
+}
+stop_sandbox() { kill -TERM "$SANDBOX_PID"; wait "$SANDBOX_PID" 2>/dev/null || true; SANDBOX_PID=; }
+make_db() { # jobs name
+  python3 benchmarks/gen_ingest_csv.py $(( $1 * 3 )) "$WORK/$2.csv" >/dev/null
+  "$BIN" ingest "$WORK/$2.csv" --db "$WORK/$2.sqlite" >/dev/null
+  rm -f "$WORK/$2.csv"
+}
+run_timed() { # db label extra-run-flags...
+  local db=$1 label=$2; shift 2
+  /usr/bin/time -f "%e %M" -o "$WORK/$label.time" "$BIN" run --db "$db" --base-url "http://127.0.0.1:$PORT" \
+    --log-format json --log-level warning "$@" >"$WORK/$label.out" 2>"$WORK/$label.err" || true
+}
+finished_in() { awk '/run finished in/ {print $4}' "$1"; }
+
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== (1) unlimited rate, $JOBS jobs, concurrency $CONCURRENCY, side by side with wrk"
+make_db "$JOBS" unlimited
+start_sandbox --no-rate-limit
+python3 benchmarks/sandbox_requests.py single "$WORK/single.lua" "$API_SECRET" "$API_KEY" "$PASSPHRASE"
+wrk -t2 -c"$CONCURRENCY" -d15s -s "$WORK/single.lua" "http://127.0.0.1:$PORT" > "$WORK/wrk.txt"
+WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
+run_timed "$WORK/unlimited.sqlite" unlimited --rate unlimited --concurrency "$CONCURRENCY"
+stop_sandbox
+SECS=$(finished_in "$WORK/unlimited.out")
+OK=$(sqlite3 "$WORK/unlimited.sqlite" "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'")
+python3 -c "import sys; w,s,ok=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); j=ok/s; print(f'wrk (one replayed request): {w:,.0f} req/s'); print(f'backfill run: {ok:,} jobs in {s:.1f} s = {j:,.0f} jobs/s = {j/w:.2f} of wrk (target >= 0.5)')" "$WRK_RPS" "$SECS" "$OK"
+
+echo "== (2) --rate 1900/10s against a sandbox limited to 2000/10s, $PACED_JOBS jobs"
+make_db "$PACED_JOBS" paced
+start_sandbox --rate-limit 2000/10s
+run_timed "$WORK/paced.sqlite" paced --rate 1900/10s --concurrency 16
+stop_sandbox
+SECS=$(finished_in "$WORK/paced.out")
+python3 - "$WORK/state.json" "$SECS" "$PACED_JOBS" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))["requests"]
+secs, jobs = float(sys.argv[2]), int(sys.argv[3])
+rate = jobs / secs
+print(f"sandbox answered: {state['by_status']}, 429s: {state['rate_limited']}")
+print(f"achieved {rate:.1f} jobs/s over {secs:.1f} s = {rate / 190 * 100:.1f}% of 190/s (target >= 97%, zero 429s)")
+PY
+
+if [ "$MEM_JOBS" -gt 0 ]; then
+  echo "== (3) peak memory of a $MEM_JOBS-job run (unlimited rate, concurrency $CONCURRENCY)"
+  make_db "$MEM_JOBS" big
+  start_sandbox --no-rate-limit
+  run_timed "$WORK/big.sqlite" big --rate unlimited --concurrency "$CONCURRENCY"
+  stop_sandbox
+  read -r _ KB < "$WORK/big.time"
+  SECS=$(finished_in "$WORK/big.out")
+  python3 -c "import sys; kb,s,n=int(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'{n:,} jobs in {s:.1f} s ({n/s:,.0f} jobs/s); peak memory {kb/1024:.1f} MiB (target < 100 MiB)')" "$KB" "$SECS" "$MEM_JOBS"
+fi
