@@ -1,12 +1,15 @@
 import ArgumentParser
 import BackfillCore
+import BackfillSandbox
 import Foundation
+import Logging
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the main job on the bundled samples: ingest samples/ into a fresh database and summarize.",
+        abstract: "Run the main job on the bundled samples: an in-process sandbox, a fresh database, ingest, run, summary.",
         discussion: """
+            Nothing leaves this machine: the sandbox listens on an ephemeral loopback port with generated credentials.
             Examples:
               backfill demo
               backfill demo --samples ./samples --db /tmp/demo.sqlite
@@ -19,14 +22,45 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The directory of sample inputs.", valueName: "dir"))
     var samples: String = "samples"
 
-    func run() throws {
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "warning"
+
+    func run() async throws {
+        LoggingSetup.bootstrap(level: logLevel, format: "text")
         let inputs = try Demo.sampleFiles(in: samples)
         let path = try db ?? Demo.temporaryDatabasePath()
-        print("demo database: \(path)")
-        let ingester = try Ingester(database: try BackfillDatabase.open(path: path), options: IngestOptions())
-        for file in inputs {
-            print(IngestReportText.render(try ingester.ingest(path: file)))
+        let sandbox = try await Sandbox.start(SandboxConfiguration(), logger: Logger(label: "backfill.sandbox"))
+        do {
+            print("sandbox: \(sandbox.baseURL) (in-process, generated credentials)")
+            print("database: \(path)\n")
+            let database = try BackfillDatabase.open(path: path)
+            let ingester = try Ingester(database: database, options: IngestOptions())
+            for file in inputs {
+                print(IngestReportText.render(try ingester.ingest(path: file)))
+            }
+            var run = RunConfiguration()
+            run.baseURL = sandbox.baseURL
+            let configuration = run
+            let credentials = Credentials(apiKey: sandbox.credentials.apiKey, apiSecret: sandbox.credentials.apiSecret,
+                                          passphrase: sandbox.credentials.passphrase)
+            print("\nsending the ready jobs to the sandbox...")
+            // The run blocks its thread (Dispatch workers); keep it off the async executor's threads.
+            let summary = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RunSummary, any Error>) in
+                Thread {
+                    continuation.resume(with: Result {
+                        try Runner.run(database: database, configuration: configuration, credentials: credentials,
+                                       logger: Logger(label: "backfill.run"))
+                    })
+                }.start()
+            }
+            print(RunSummaryText.render(summary))
+            let state = sandbox.snapshot()
+            print("\nsandbox: \(state.updatesApplied) update(s) applied to \(state.participants.filter { $0.updatesApplied > 0 }.count) participant(s)")
+            print("held participants are expected: samples/README.md says which and why (`backfill explain CODE --db \(path)`)")
+        } catch {
+            await sandbox.shutdown()
+            throw error
         }
-        try StatusCommand.parse(["--db", path]).run()
+        await sandbox.shutdown()
     }
 }

@@ -26,7 +26,8 @@ public enum Runner {
             if abs(offset!) > 5_000 {
                 logger.warning("the local clock is \(offset! / 1000) s off the API's; timestamps are corrected by it")
             }
-        } catch let error as BackfillError where ["time_dns", "time_tls"].contains(error.code) {
+        } catch let error as BackfillError where ["time_dns", "time_tls", "time_network"].contains(error.code) {
+            // Before any job is touched, no connection at all means a wrong host or port, not a blip.
             throw BackfillError("unreachable", "\(error.message). Check --base-url / --env / --profile; nothing was sent")
         } catch {
             logger.warning("could not measure the clock offset (\(error)); signing with the local clock, which the API accepts within 60 s")

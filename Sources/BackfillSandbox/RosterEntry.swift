@@ -1,0 +1,120 @@
+import Foundation
+import ParticipantAPI
+
+/// One participant the sandbox knows before any update: its code, whether the platform may update it,
+/// and its current record.
+///
+/// A roster file is JSONL, one participant per line:
+/// ```
+/// {"participant_code": "ABC123", "customer": true, "first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"}
+/// {"participant_code": "XYZ456", "customer": false}
+/// ```
+/// Updatable fields must be strings; any other key (`date_of_birth`, `risk_rating`...) is kept as is and shown in responses.
+public struct RosterEntry: Sendable {
+    /// The participant's code, used as is.
+    public var participantCode: String
+    /// False for a participant this endpoint may not update ("is not a customer").
+    public var isCustomer: Bool
+    /// The participant's current updatable fields.
+    public var fields: [Field: String]
+    /// Other members of the record, in file order, shown in responses but never updated.
+    public var otherMembers: [(key: String, value: JSONValue)]
+    /// The record's `platform_updated_at` as JSON number text, if the file gives one.
+    public var platformUpdatedAt: String?
+
+    public init(
+        participantCode: String,
+        isCustomer: Bool = true,
+        fields: [Field: String] = [:],
+        otherMembers: [(key: String, value: JSONValue)] = [],
+        platformUpdatedAt: String? = nil
+    ) {
+        self.participantCode = participantCode
+        self.isCustomer = isCustomer
+        self.fields = fields
+        self.otherMembers = otherMembers
+        self.platformUpdatedAt = platformUpdatedAt
+    }
+
+    /// Reads a JSONL roster. Blank lines are skipped; errors name the file and line.
+    public static func loadRoster(path: String) throws(RosterError) -> [RosterEntry] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RosterError(path: path, line: nil, message: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try parseRoster(Array(data), path: path)
+    }
+
+    /// Parses JSONL roster text; `path` only names the source in errors.
+    public static func parseRoster(_ bytes: [UInt8], path: String) throws(RosterError) -> [RosterEntry] {
+        var entries: [RosterEntry] = []
+        var seen: Set<String> = []
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            func fail(_ message: String) -> RosterError { RosterError(path: path, line: lineNumber, message: message) }
+            guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(line)
+            } catch {
+                throw fail("not valid JSON: \(error.description)")
+            }
+            let entry = try entry(from: value, fail: fail)
+            guard seen.insert(entry.participantCode).inserted else {
+                throw fail("participant \(entry.participantCode) is listed twice")
+            }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    private static func entry(from value: JSONValue, fail: (String) -> RosterError) throws(RosterError) -> RosterEntry {
+        guard case .object(let members) = value else { throw fail("expected a JSON object, got \(value.kindDescription)") }
+        var entry = RosterEntry(participantCode: "")
+        var code: String?
+        for (key, member) in members {
+            switch key {
+            case WireKey.participantCode:
+                guard case .string(let s) = member, !s.isEmpty else {
+                    throw fail("'participant_code' must be a non-empty string, got \(member.kindDescription)")
+                }
+                code = s
+            case "customer":
+                guard case .bool(let b) = member else { throw fail("'customer' must be true or false, got \(member.kindDescription)") }
+                entry.isCustomer = b
+            case WireKey.platformUpdatedAt:
+                guard case .number(let n) = member else {
+                    throw fail("'platform_updated_at' must be a number, got \(member.kindDescription)")
+                }
+                entry.platformUpdatedAt = n
+            default:
+                if let field = Field(name: key) {
+                    guard case .string(let s) = member else { throw fail("'\(key)' must be a string, got \(member.kindDescription)") }
+                    entry.fields[field] = s
+                } else if key != "platform_code" {
+                    entry.otherMembers.append((key, member))
+                }
+            }
+        }
+        guard let code else { throw fail("'participant_code' is missing") }
+        entry.participantCode = code
+        return entry
+    }
+}
+
+/// A roster file that cannot be used: `roster.jsonl:3: 'customer' must be true or false, got a string`.
+public struct RosterError: Error, Sendable, CustomStringConvertible {
+    /// Stable code for the kind of error.
+    public let code = "invalid_roster"
+    public let path: String
+    /// 1-based line number, nil when the whole file is at fault.
+    public let line: Int?
+    public let message: String
+
+    public var description: String {
+        if let line { return "\(path):\(line): \(message)" }
+        return "\(path): \(message)"
+    }
+}

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hummingbird
+import Logging
+import NIOCore
+import ParticipantAPI
+
+/// The sandbox's HTTP front: `GET /time` and `PATCH /participants/customers/{participant_code}`, everything else 404.
+///
+/// Checks run in the API's order: rate limit (every arriving request), authentication, faults (authenticated
+/// requests only), then the platform, roster, idempotency and body rules in `SandboxLedger`. The decisions live in
+/// `RateLimiter`, `RequestAuthenticator`, `FaultInjector`, `PatchSubmission` and `SandboxLedger`; this type only
+/// reads the request, consults them, waits where a fault says so, and answers.
+struct SandboxResponder: HTTPResponder {
+    typealias Context = SandboxRequestContext
+
+    static let patchPrefix = Profile.patchPath(participantCode: "")
+
+    let ledger: SharedLedger
+    let authenticator: RequestAuthenticator
+    let rules: SegmentRules
+    let wallClock: @Sendable () -> Int64
+    let latency: Duration
+    let slowDelay: Duration
+    let maxBodySize: Int
+    let isRateLimited: Bool
+    let faultsInert: Bool
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.head.path ?? "/"
+        let response: Response
+        do {
+            response = try await handle(request, path: path, context: context)
+        } catch is ConnectionReset {
+            context.logger.debug("\(request.method) \(path) -> connection reset (fault)")
+            throw ConnectionReset()
+        }
+        context.logger.debug("\(request.method) \(path) -> \(response.status.code)")
+        return response
+    }
+
+    private func handle(_ request: Request, path: String, context: Context) async throws -> Response {
+        if isRateLimited {
+            let now = SandboxClock.monotonicNanoseconds()
+            let admitted = ledger.withLock { ledger in
+                let admitted = ledger.rateLimiter!.admit(now: now)
+                if !admitted { ledger.count(status: 429) }
+                return admitted
+            }
+            if !admitted { return SandboxResponse.error(.tooManyRequests, SandboxMessage.tooManyRequests) }
+        }
+
+        let route = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { path[..<$0] } ?? path[...]
+        if request.method == .patch, route.hasPrefix(Self.patchPrefix) {
+            let code = route.dropFirst(Self.patchPrefix.utf8.count)
+            if !code.isEmpty, !code.utf8.contains(UInt8(ascii: "/")) {
+                return try await patch(request, path: path, participantCode: String(code), context: context)
+            }
+        } else if request.method == .get, route == "/time" {
+            return counted(SandboxResponse.time(epochMilliseconds: wallClock()))
+        }
+        return counted(SandboxResponse.error(.notFound, SandboxMessage.notFound))
+    }
+
+    private func patch(_ request: Request, path: String, participantCode: String, context: Context) async throws -> Response {
+        let body: [UInt8]
+        do {
+            let buffer = try await request.body.collect(upTo: maxBodySize)
+            body = Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            return counted(SandboxResponse.error(.contentTooLarge, SandboxMessage.bodyTooLarge))
+        }
+        if let failure = authenticator.check(
+            headers: request.headers, method: "PATCH", path: path, body: body, nowMilliseconds: wallClock()
+        ) {
+            context.logger.debug("authentication failed", metadata: ["reason": "\(failure.code)"])
+            return counted(SandboxResponse.refused(.unauthorized, failure.message))
+        }
+
+        if latency > .zero { try await Task.sleep(for: latency) }
+        var isSlow = false
+        if !faultsInert {
+            let fault = ledger.withLock { ledger in
+                let fault = ledger.faults.next()
+                switch fault {
+                case .fail(let status): ledger.count(status: status)
+                case .reset: ledger.countReset()
+                case .none, .slow: break
+                }
+                return fault
+            }
+            switch fault {
+            case .fail(let status): return SandboxResponse.fault(status: status)
+            case .reset:
+                await Self.reset(context.channel)
+                throw ConnectionReset()
+            case .slow: isSlow = true
+            case .none: break
+            }
+        }
+
+        if let replayed = ledger.withLock({ $0.replay(participantCode: participantCode, body: body) }) {
+            if isSlow { try await Task.sleep(for: slowDelay) }
+            return SandboxResponse.ok(replayed)
+        }
+        let submission = PatchSubmission(body: body)
+        let screened = ledger.withLock { ledger in
+            let outcome = ledger.screen(participantCode: participantCode, submission: submission)
+            if let outcome { ledger.count(outcome) }
+            return outcome
+        }
+        let outcome: SandboxLedger.PatchOutcome
+        if let screened {
+            outcome = screened
+        } else {
+            switch submission.judge(with: rules) {
+            case .invalid(let message):
+                outcome = .badRequest(message)
+                ledger.withLock { $0.count(outcome) }
+            case .valid(let fields, let platformUpdatedAt):
+                outcome = ledger.withLock { ledger in
+                    let outcome = ledger.apply(
+                        participantCode: participantCode, submission: submission,
+                        fields: fields, platformUpdatedAt: platformUpdatedAt
+                    )
+                    ledger.count(outcome)
+                    return outcome
+                }
+            }
+        }
+        if isSlow { try await Task.sleep(for: slowDelay) }
+        switch outcome {
+        case .ok(let body, _): return SandboxResponse.ok(body)
+        case .badRequest(let message): return SandboxResponse.badRequest(message)
+        case .forbidden(let message): return SandboxResponse.refused(.forbidden, message)
+        }
+    }
+
+    private func counted(_ response: Response) -> Response {
+        ledger.withLock { $0.count(status: Int(response.status.code)) }
+        return response
+    }
+
+    /// Closes the connection abruptly (RST where the socket allows it), so the client gets no answer at all.
+    private static func reset(_ channel: any Channel) async {
+        if let socket = channel as? any SocketOptionProvider {
+            try? await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close()
+    }
+
+    /// Thrown after the reset fault closed the connection: there is nothing left to answer.
+    struct ConnectionReset: Error {}
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import BackfillSandbox
+import Dispatch
+import Foundation
+import Logging
+import ParticipantAPI
+
+/// `backfill sandbox`: runs the local Zero Hash-compatible server until SIGINT/SIGTERM. Parsing and printing only.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run a local Zero Hash-compatible server for rehearsals.",
+        discussion: """
+            Behaves like PATCH /participants/customers/{participant_code}: same authentication, validation, \
+            idempotency and rate limit, with faults on demand. Prints its URL and (demo) credentials at start; \
+            on Ctrl-C or SIGTERM writes every participant's final record to --state-out and exits.
+            """
+    )
+
+    @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
+    @Option(help: "API flavour: zerohash (X-SCX- headers) or ndax (X-NDAX- headers).") var profile = "zerohash"
+    @Option(help: "API key to accept (default: generated).") var apiKey: String?
+    @Option(help: "Base64 API secret to accept (default: generated).") var apiSecret: String?
+    @Option(help: "Passphrase to accept (default: generated).") var passphrase: String?
+    @Option(help: "The platform's code.") var platformCode = "PLAT01"
+    @Option(help: "JSONL of participants with their fields and \"customer\": true|false.") var roster: String?
+    @Flag(help: "Answer every update 403: the platform is not approved.") var unapproved = false
+    @Option(help: "Requests allowed in any rolling window, N/W.") var rateLimit = "2000/10s"
+    @Flag(help: "No rate limit (benchmarks).") var noRateLimit = false
+    @Option(help: "How long every request is refused once the limit is exceeded.") var lockout = "10s"
+    @Option(help: "Share of authenticated requests answered 500/502/503, nothing applied.") var failRate = 0.0
+    @Option(help: "Share of authenticated requests applied but answered only after --slow.") var slowRate = 0.0
+    @Option(help: "How long a slow answer is held back.") var slow = "35s"
+    @Option(help: "Share of authenticated requests whose connection is closed unanswered.") var resetRate = 0.0
+    @Option(help: "Fixed delay before every authenticated request.") var latency = "0ms"
+    @Option(help: "Seed of the fault draws (default: random, printed).") var seed: UInt64?
+    @Option(help: "Extra accepted id_number_type (repeatable).") var extraIDType: [String] = []
+    @Option(help: "Where to write the final state (JSON) on exit.") var stateOut: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical; debug logs every request.") var logLevel = "info"
+
+    func validate() throws {
+        guard Profile(rawValue: profile) != nil else { throw ValidationError("--profile: expected zerohash or ndax, got '\(profile)'") }
+        guard noRateLimit || RateLimit(parsing: rateLimit) != nil else {
+            throw ValidationError("--rate-limit: expected N/W such as 2000/10s, got '\(rateLimit)'")
+        }
+        for (name, text) in [("--lockout", lockout), ("--slow", slow), ("--latency", latency)] where Duration(parsing: text) == nil {
+            throw ValidationError("\(name): expected a duration such as 10s or 250ms, got '\(text)'")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        let given = [apiKey, apiSecret, passphrase].filter { $0 != nil }.count
+        guard given == 0 || given == 3 else {
+            throw ValidationError("--api-key, --api-secret and --passphrase go together: give all three or none")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "backfill.sandbox") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
+
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.profile = Profile(rawValue: profile)!
+        if let apiKey, let apiSecret, let passphrase {
+            configuration.credentials = SandboxCredentials(apiKey: apiKey, apiSecret: apiSecret, passphrase: passphrase)
+        }
+        configuration.platformCode = platformCode
+        if let roster { configuration.roster = try RosterEntry.loadRoster(path: roster) }
+        configuration.approved = !unapproved
+        configuration.rateLimit = noRateLimit ? nil : RateLimit(parsing: rateLimit)
+        configuration.lockout = Duration(parsing: lockout)!
+        configuration.failRate = failRate
+        configuration.slowRate = slowRate
+        configuration.slowDelay = Duration(parsing: slow)!
+        configuration.resetRate = resetRate
+        configuration.latency = Duration(parsing: latency)!
+        configuration.seed = seed
+        configuration.extraIDTypes = extraIDType
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+
+        // Signals are handled by Dispatch sources, so the default disposition must not kill the process first.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let (signals, signalled) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { signalled.yield(number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+
+        let sandbox = try await Sandbox.start(configuration, logger: logger)
+        printBanner(sandbox)
+
+        var iterator = signals.makeAsyncIterator()
+        let number = await iterator.next()
+        say("\nReceived \(number == SIGTERM ? "SIGTERM" : "SIGINT"), stopping.")
+        let state = sandbox.snapshot()
+        if let stateOut {
+            try state.write(to: stateOut)
+            say("State written to \(stateOut): \(state.participants.count) participants, \(state.updatesApplied) updates applied.")
+        }
+        await sandbox.shutdown()
+        let statuses = state.requestsByStatus.keys.sorted().map { "\($0): \(state.requestsByStatus[$0]!)" }.joined(separator: ", ")
+        say("Answered \(state.requestsAnswered) requests (\(statuses.isEmpty ? "none" : statuses)); \(state.connectionResets) connections reset.")
+    }
+
+    private func printBanner(_ sandbox: RunningSandbox) {
+        let c = sandbox.configuration
+        let limit = c.rateLimit.map { "\($0), lockout \(c.lockout.shortText)" } ?? "none"
+        say("""
+            Sandbox listening on \(sandbox.baseURL)
+              profile \(c.profile.rawValue) (\(c.profile.headerPrefix) headers), platform \(c.platformCode)\(c.approved ? "" : " (unapproved)")
+              roster: \(roster ?? "none (any 6-character code of A-Z/0-9 is a customer)")
+              rate limit: \(limit)
+              faults: fail \(c.failRate), slow \(c.slowRate) (\(c.slowDelay.shortText)), reset \(c.resetRate), latency \(c.latency.shortText), seed \(sandbox.seed)
+
+            Demo credentials for this sandbox only (paste into the shell that runs backfill):
+            export BACKFILL_BASE_URL=\(sandbox.baseURL)
+            export BACKFILL_PROFILE=\(c.profile.rawValue)
+            export BACKFILL_API_KEY=\(c.apiKey)
+            export BACKFILL_API_SECRET=\(c.apiSecret)
+            export BACKFILL_API_PASSPHRASE=\(c.passphrase)
+
+            Ctrl-C stops it\(stateOut.map { " and writes the state to \($0)" } ?? "").
+            """)
+    }
+
+    /// Prints unbuffered, so a script or test reading the pipe sees each line at once.
+    private func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
