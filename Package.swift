@@ -89,7 +89,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BackfillCore", "BackfillSandbox", "ParticipantAPI"]
+            dependencies: [
+                "BackfillCore", "BackfillSandbox", "ParticipantAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

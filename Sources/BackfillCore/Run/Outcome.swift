@@ -88,9 +88,9 @@ public enum OutcomeClassifier {
         case 400:
             if text.contains("is not a customer") { return .failed(.notCustomer) }
             if text.hasPrefix("Data segment validation failed") { return .failed(.segment) }
+            // The seed: a request_id reused with another payload, or a payload reused under another request_id.
             if text.range(of: "request_id", options: .caseInsensitive) != nil
-                || text.range(of: "idempoten", options: .caseInsensitive) != nil
-                || text.range(of: "duplicate", options: .caseInsensitive) != nil {
+                || text.range(of: "idempoten", options: .caseInsensitive) != nil {
                 return .failed(.idempotencyConflict)
             }
             return .failed(.validation)

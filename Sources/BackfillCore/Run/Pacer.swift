@@ -58,7 +58,8 @@ public struct Pacer: Sendable {
         lastStart = t
         if let pausedUntil, t >= pausedUntil { self.pausedUntil = nil }
         if factor < 1, t - lastChange >= limit.window {
-            factor = min(1, factor + Pacer.increase)
+            // Rounded so that five steps from 0.5 land on 1 exactly (0.1 is not exact in binary).
+            factor = min(1, ((factor + Pacer.increase) * 1e6).rounded() / 1e6)
             lastChange = t
         }
     }

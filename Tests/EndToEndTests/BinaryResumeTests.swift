@@ -1,0 +1,88 @@
+import BackfillCore
+import BackfillSandbox
+import Foundation
+import GRDB
+import ParticipantAPI
+import Testing
+
+extension EndToEnd {
+    /// The built `backfill` binary, killed with SIGKILL mid-run and resumed: every participant ends updated
+    /// exactly once, the lost attempts are marked interrupted, and no resend is refused as a reused request_id.
+    @Suite struct BinaryResumeTests {
+        let workspace = Workspace()
+
+        static func environment(_ sandbox: RunningSandbox) -> [String: String] {
+            ["BACKFILL_API_KEY": sandbox.credentials.apiKey, "BACKFILL_API_SECRET": sandbox.credentials.apiSecret,
+             "BACKFILL_API_PASSPHRASE": sandbox.credentials.passphrase]
+        }
+
+        static func runArguments(_ command: String, _ sandbox: RunningSandbox, database: String) -> [String] {
+            [command, "--db", database, "--base-url", sandbox.baseURL, "--rate", "200/1s", "--concurrency", "8",
+             "--log-level", "warning"]
+        }
+
+        @Test func aRunKilledMidwayAndResumedUpdatesEveryParticipantExactlyOnce() async throws {
+            let codes: [String]
+            do {
+                let db = try workspace.openDatabase()
+                codes = try workspace.ingestParticipants(1_000, into: db)
+                try db.close()
+            }
+            try await withSandbox { sandbox in
+                let path = workspace.databasePath
+                let first = try BuiltBinary(Self.runArguments("run", sandbox, database: path),
+                                            environment: Self.environment(sandbox), outputIn: workspace.path, name: "run")
+                defer { first.killIfRunning() }
+                let midway = await eventually(timeout: .seconds(20)) {
+                    !first.isRunning || Ledger.succeededCount(atPath: path) >= 300
+                }
+                #expect(midway && first.isRunning, "the run did not reach 300 succeeded jobs while running\n\(first.output)")
+                first.signal(SIGKILL)
+                let killed = try await first.waitForExit()
+                #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL)
+
+                // What the killed run left: some jobs done, some claimed or in flight, the rest pending.
+                let (inFlight, succeeded) = try Ledger.peek(path) { db in
+                    (try Set(Int64.fetchAll(db, sql: "SELECT id FROM job WHERE is_current = 1 AND state = 'in_flight'")),
+                     try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'") ?? 0)
+                }
+                #expect(!inFlight.isEmpty)
+                #expect(succeeded >= 300 && succeeded < 1_000)
+
+                let resume = try BuiltBinary(Self.runArguments("resume", sandbox, database: path),
+                                             environment: Self.environment(sandbox), outputIn: workspace.path, name: "resume")
+                defer { resume.killIfRunning() }
+                let resumed = try await resume.waitForExit(timeout: .seconds(30))
+                #expect(resumed.reason == .exit && resumed.status == 0, "\(resume.output)")
+                #expect(resume.output.contains("resent after an interrupted run: \(inFlight.count)"))
+
+                let state = sandbox.snapshot()
+                #expect(state.updatesApplied == 1_000)
+                for code in codes {
+                    #expect(state.participant(code)?.updatesApplied == 1, "participant \(code)")
+                }
+                for output in [first.output, resume.output] {
+                    #expect(!output.contains(sandbox.credentials.apiSecret))
+                    #expect(!output.contains(sandbox.credentials.passphrase))
+                }
+
+                let db = try workspace.openDatabase()
+                let jobs = try Ledger.jobs(db)
+                #expect(jobs.count == 1_000)
+                #expect(jobs.allSatisfy { $0.state == "succeeded" })
+                let attempts = try Ledger.attempts(db)
+                let interrupted = attempts.filter { $0.outcome == "interrupted" }
+                #expect(Set(interrupted.map(\.jobID)) == inFlight)
+                #expect(interrupted.count == inFlight.count)
+                #expect(interrupted.allSatisfy { $0.errorClass == "interrupted" && $0.status == nil })
+                #expect(!attempts.contains { $0.errorClass == "idempotency_conflict" })
+                #expect(!attempts.contains { $0.status == 400 })
+                // Resent with the stored request_id.
+                let requestIDs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.id, $0.requestID) })
+                #expect(attempts.allSatisfy { requestIDs[$0.jobID] == $0.requestID })
+                let lock = try await db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM run_lock") }
+                #expect(lock == 0)
+            }
+        }
+    }
+}
