@@ -15,6 +15,9 @@ struct Backfill: AsyncParsableCommand {
             ExplainCommand.self,
             RunCommand.self,
             ResumeCommand.self,
+            ReportCommand.self,
+            RetryCommand.self,
+            PurgeCommand.self,
             SandboxCommand.self,
             DemoCommand.self,
         ]

@@ -17,7 +17,7 @@ final class RowPipeline: @unchecked Sendable {
     private let capacity = 4
 
     /// Starts reading. `finish` runs on the reading thread after the last row (e.g. to drain the input).
-    init(source: any RowSource, batchSize: Int = 2048, finish: @escaping () throws -> Void) {
+    init(source: any RowSource, batchSize: Int = 1024, finish: @escaping () throws -> Void) {
         // Handed to the reading thread, which is the only one to use them until the end is published.
         nonisolated(unsafe) let source = source
         nonisolated(unsafe) let finish = finish

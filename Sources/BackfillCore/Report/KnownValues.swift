@@ -1,0 +1,39 @@
+import GRDB
+import ParticipantAPI
+
+/// The sensitive values a participant's input holds (normalized, and as read for rejected rows), for
+/// `--redact` to find inside free text. The failures export gathers them while it streams; the summary and
+/// the page, which show a few messages, look them up here.
+enum KnownValues {
+    private static let sensitive = Field.allCases.filter(Redactor.isSensitive)
+
+    static func of(_ db: Database, participantCode: String, files: [Int64: ReportSourceFile]) throws -> [(Field, String)] {
+        let columns = sensitive.map(\.name).joined(separator: ", ")
+        var values: [(Field, String)] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT file_id, status, raw, \(columns) FROM input_row WHERE participant_code = ?
+            """, arguments: [participantCode]) {
+            for field in sensitive { if let v: String = row[field.name] { values.append((field, v)) } }
+            guard (row["status"] as String) == "rejected", let raw: String = row["raw"],
+                  let file = files[row["file_id"]] else { continue }
+            let read = RawValues.read(raw, file: file)
+            for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
+        }
+        return values
+    }
+
+    /// The values of one participant whose failure or hold reason reads `message` (the same text quotes the
+    /// same values, whoever it belongs to); empty when none is found.
+    static func ofMessage(_ db: Database, _ message: String) throws -> [(Field, String)] {
+        var escaped: [UInt8] = []
+        JSONWriter.writeString(message, into: &escaped)
+        let code = try String.fetchOne(db, sql: """
+            SELECT participant_code FROM job
+            WHERE is_current = 1 AND ((state = 'failed' AND last_message = ?1)
+                                      OR (state = 'held' AND instr(hold_reasons, ?2) > 0))
+            LIMIT 1
+            """, arguments: [message, String(decoding: escaped, as: UTF8.self)])
+        guard let code else { return [] }
+        return try of(db, participantCode: code, files: ReportSourceFile.all(db))
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+extension ReportSummary {
+    /// The summary as text for a terminal.
+    public func text() -> String {
+        var lines: [String] = []
+        let total = jobs.values.reduce(0, +)
+        lines.append("jobs: \(total) participants")
+        for state in StatusSummary.states { lines.append("  \(pad(state, 10)) \(jobs[state] ?? 0)") }
+        lines.append("errors by class:")
+        if errorsByClass.isEmpty { lines.append("  none") }
+        for c in errorsByClass { lines.append("  \(pad(c.name, 22)) \(c.count)") }
+        lines.append("top messages:")
+        if topMessages.isEmpty { lines.append("  none") }
+        for m in topMessages { lines.append("  \(pad(String(m.count), 7)) \(pad(m.errorClass, 20)) \(m.message)") }
+        lines.append("attempts per job:")
+        if attemptsPerJob.isEmpty { lines.append("  nothing sent yet") }
+        for b in attemptsPerJob { lines.append("  \(pad(b.attempts == 1 ? "1 attempt" : "\(b.attempts) attempts", 12)) \(b.jobs) jobs") }
+        if !attemptsByOutcome.isEmpty {
+            let parts = attemptsByOutcome.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            lines.append("requests by outcome: " + parts.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        let rate = achievedRate.map { ", \(Self.format($0)) requests/s" } ?? ""
+        lines.append("runs: \(runs.count), \(Self.format(runSeconds)) s\(rate)")
+        for r in runs {
+            let end = r.endedAt ?? "not ended"
+            let speed = r.sendsPerSecond.map { " \(Self.format($0))/s" } ?? ""
+            let exit = r.exitCode.map { " exit \($0)" } ?? ""
+            let why = r.stopReason.map { " (\($0))" } ?? ""
+            lines.append("  #\(r.id) \(r.startedAt) -> \(end)  \(r.attempts) requests\(speed)  rate \(r.rate)\(exit)\(why)")
+        }
+        if latency.attempts > 0 {
+            let p = { (v: Int64?) in v.map { "\($0) ms" } ?? "-" }
+            lines.append("latency (\(latency.attempts) requests): p50 \(p(latency.p50Ms)), p90 \(p(latency.p90Ms)), p99 \(p(latency.p99Ms)), max \(p(latency.maxMs))")
+        } else {
+            lines.append("latency: no requests yet")
+        }
+        lines.append("rejected input rows by reason:")
+        if rejectedRows.isEmpty { lines.append("  none") }
+        for c in rejectedRows { lines.append("  \(pad(c.name, 28)) \(c.count)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ value: Double) -> String {
+        String(format: value >= 100 ? "%.0f" : "%.1f", value)
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import ParticipantAPI
+
+/// What `backfill purge` clears.
+public enum PurgeScope: String, Sendable {
+    /// Participants whose current job succeeded: every version of their job, their attempts and input rows.
+    case succeeded
+    /// Every participant and every input row, rejected ones included.
+    case all
+}
+
+/// What a purge cleared.
+public struct PurgeResult: Sendable, Equatable {
+    public var participants: Int
+    public var jobs: Int
+    public var attempts: Int
+    public var inputRows: Int
+    /// Database file size before and after (bytes), WAL included.
+    public var bytesBefore: Int64
+    public var bytesAfter: Int64
+}
+
+/// `backfill purge`: removes personal data once it is no longer needed, keeping the audit trail (participant
+/// codes, request_ids, timestamps, states, attempt counts, statuses, error classes, reject codes).
+///
+/// Cleared: `job.body`, `job.response`, `job.email`, `job.last_message`; in `job.hold_reasons`, the messages of
+/// rejected rows (they quote values; segment messages, which never do, stay); `attempt.message`,
+/// `attempt.response_body`; `input_row.raw`, the 11 field columns and `reject_message`. Then the WAL is
+/// checkpointed and truncated and the database VACUUMed, so no purged value survives in the files
+/// (`secure_delete` is on as well).
+public enum PurgeStore {
+    /// The message a purged rejected-row hold reason keeps.
+    public static let purgedReason = "input row rejected (details purged)"
+
+    public static func purge(_ queue: DatabaseQueue, path: String, scope: PurgeScope) throws -> PurgeResult {
+        let before = fileBytes(path)
+        var result = PurgeResult(participants: 0, jobs: 0, attempts: 0, inputRows: 0, bytesBefore: before, bytesAfter: before)
+        try queue.writeWithoutTransaction { db in
+            try RunLock.refuseIfHeld(db, action: "purge")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.inTransaction(.immediate) {
+                try RunLock.refuseIfHeld(db, action: "purge")
+                let participants = scope == .all
+                    ? "SELECT DISTINCT participant_code FROM job"
+                    : "SELECT participant_code FROM job WHERE is_current = 1 AND state = 'succeeded'"
+                try db.execute(sql: "CREATE TEMP TABLE purge_participant (code TEXT PRIMARY KEY) WITHOUT ROWID")
+                try db.execute(sql: "INSERT OR IGNORE INTO purge_participant \(participants)")
+                result.participants = try Int.fetchOne(db, sql: "SELECT count(*) FROM purge_participant") ?? 0
+                let jobs = "SELECT id FROM job WHERE participant_code IN (SELECT code FROM purge_participant)"
+                try db.execute(sql: """
+                    UPDATE attempt SET message = NULL, response_body = NULL
+                    WHERE job_id IN (\(jobs)) AND (message IS NOT NULL OR response_body IS NOT NULL)
+                    """)
+                result.attempts = db.changesCount
+                try db.execute(sql: """
+                    UPDATE job SET body = NULL, response = NULL, email = NULL, last_message = NULL,
+                        hold_reasons = CASE WHEN hold_reasons IS NULL THEN NULL ELSE (
+                            SELECT json_group_array(json_object(
+                                'source', json_extract(h.value, '$.source'),
+                                'message', CASE WHEN json_extract(h.value, '$.message') LIKE 'Data segment validation failed%'
+                                                  OR json_extract(h.value, '$.message') = ?1
+                                                THEN json_extract(h.value, '$.message') ELSE ?2 END))
+                            FROM json_each(job.hold_reasons) h) END
+                    WHERE participant_code IN (SELECT code FROM purge_participant)
+                    """, arguments: [APIMessage.noDataSegment, purgedReason])
+                result.jobs = db.changesCount
+                let fields = Field.allCases.map { "\($0.name) = NULL" }.joined(separator: ", ")
+                let rows = scope == .all ? "1" : "participant_code IN (SELECT code FROM purge_participant)"
+                try db.execute(sql: "UPDATE input_row SET raw = NULL, reject_message = NULL, \(fields) WHERE \(rows)")
+                result.inputRows = db.changesCount
+                try db.execute(sql: "DROP TABLE temp.purge_participant")
+                return .commit
+            }
+            // Outside any transaction: the WAL first (it holds the old pages), then a rebuilt file, then the
+            // WAL again (VACUUM writes the new pages through it).
+            try checkpoint(db, path: path)
+            try db.execute(sql: "VACUUM")
+            try checkpoint(db, path: path)
+        }
+        result.bytesAfter = fileBytes(path)
+        return result
+    }
+
+    /// Checkpoints every WAL frame into the database and truncates the WAL to zero bytes.
+    private static func checkpoint(_ db: Database, path: String) throws {
+        guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") else { return }
+        let busy: Int = row[0]
+        if busy != 0 {
+            throw BackfillError("purge_checkpoint_busy",
+                                "\(path): another connection is reading the database, so the write-ahead log could not be cleared; close it (sqlite3, another backfill) and purge again")
+        }
+    }
+
+    private static func fileBytes(_ path: String) -> Int64 {
+        [path, path + "-wal"].reduce(0) { total, file in
+            var st = stat()
+            return total + (stat(file, &st) == 0 ? Int64(st.st_size) : 0)
+        }
+    }
+}

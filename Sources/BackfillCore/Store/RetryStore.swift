@@ -1,0 +1,95 @@
+import GRDB
+import ParticipantAPI
+
+/// Which failed jobs `backfill retry` moves back to pending: all of them, or those matching every given
+/// filter (values within one filter are alternatives).
+public struct RetryFilter: Sendable, Equatable {
+    /// Every failed job. Not combined with the filters.
+    public var all = false
+    /// `job.error_class` is one of these (`ErrorClass` raw values).
+    public var classes: [String] = []
+    /// `job.last_status` is one of these HTTP statuses.
+    public var statuses: [Int] = []
+    /// Participant codes (normalized like the input: upper case).
+    public var participants: [String] = []
+    /// `job.last_attempt_at` at or after this, epoch ms.
+    public var since: Int64?
+
+    public init(all: Bool = false, classes: [String] = [], statuses: [Int] = [], participants: [String] = [], since: Int64? = nil) {
+        self.all = all
+        self.classes = classes
+        self.statuses = statuses
+        self.participants = participants
+        self.since = since
+    }
+
+    var hasFilters: Bool { !classes.isEmpty || !statuses.isEmpty || !participants.isEmpty || since != nil }
+
+    /// Throws when nothing is asked for, when `all` is combined with a filter, or for an unknown class.
+    public func validate() throws {
+        if !all && !hasFilters {
+            throw BackfillError("retry_nothing_selected", "say which failed jobs to retry: --all, or at least one of --class, --status, --participant, --since")
+        }
+        if all && hasFilters {
+            throw BackfillError("retry_all_with_filter", "--all retries every failed job; leave it out to retry only those matching the filters")
+        }
+        let known = ErrorClass.allCases.map(\.rawValue)
+        for c in classes where !known.contains(c) {
+            let hint = Suggest.closest(to: c, in: known).map { " Did you mean '\($0)'?" } ?? ""
+            throw BackfillError("retry_unknown_class", "--class '\(c)': not an error class.\(hint) (one of: \(known.joined(separator: ", ")))")
+        }
+        for s in statuses where !(100...599).contains(s) {
+            throw BackfillError("retry_bad_status", "--status \(s): expected an HTTP status between 100 and 599")
+        }
+        for p in participants where ValueNormalizer.participantCode(p).map(ValueNormalizer.isParticipantCode) != true {
+            throw BackfillError("retry_bad_participant", "--participant '\(p)': expected 6 letters or digits")
+        }
+    }
+
+    /// SQL conditions over `job` and their arguments.
+    func whereClause() -> (sql: String, arguments: StatementArguments) {
+        var parts = ["is_current = 1", "state = 'failed'"]
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func list<T: DatabaseValueConvertible>(_ column: String, _ values: [T]) {
+            guard !values.isEmpty else { return }
+            parts.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += values.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        list("error_class", classes)
+        list("last_status", statuses)
+        list("participant_code", participants.map { ValueNormalizer.participantCode($0) ?? $0 })
+        if let since {
+            parts.append("last_attempt_at >= ?")
+            arguments.append(since)
+        }
+        return (parts.joined(separator: " AND "), StatementArguments(arguments))
+    }
+}
+
+/// `backfill retry`: failed jobs back to pending, so the next run sends them again with their stored
+/// request_id and bytes (idempotent). Attempts are reset to 0, so each gets a full set; the ledger keeps
+/// every earlier attempt. Succeeded, held and pending jobs are never touched.
+public enum RetryStore {
+    /// Moves the selected failed jobs; returns how many. Refused while a live run holds the database.
+    public static func retry(_ queue: DatabaseQueue, filter: RetryFilter, now: Int64) throws -> Int {
+        try filter.validate()
+        return try queue.write { db in
+            try RunLock.refuseIfHeld(db, action: "retry")
+            let (conditions, arguments) = filter.whereClause()
+            try db.execute(sql: """
+                UPDATE job SET state = 'pending', next_attempt_at = NULL, attempts = 0, updated_at = ?
+                WHERE \(conditions)
+                """, arguments: [now] + arguments)
+            return db.changesCount
+        }
+    }
+
+    /// How many failed jobs the filter selects, without moving them.
+    public static func count(_ queue: DatabaseQueue, filter: RetryFilter) throws -> Int {
+        try filter.validate()
+        return try queue.read { db in
+            let (conditions, arguments) = filter.whereClause()
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE \(conditions)", arguments: arguments) ?? 0
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import BackfillCore
+import Foundation
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Report on the outcome: a failures file to fix and re-ingest, a summary, or an HTML page.",
+        discussion: """
+            --failures lists every participant whose job failed or is held, and every rejected row with no usable
+            participant: participant_code, platform_updated_at, the fields under their canonical names, and
+            backfill_* columns (state, error class, HTTP status, message, attempts, last attempt, request_id,
+            file:line sources). Fix the cells and `backfill ingest` the file: ingest ignores backfill_* columns.
+            --redact masks email, id_number and address lines (last 4 characters at most), reduces names to
+            initials, and masks the same values inside messages, in every format.
+            Examples:
+              backfill report --failures --output failures.csv
+              backfill report --failures --format jsonl --redact > failures.jsonl
+              backfill report --summary
+              backfill report --summary --json --top 20 --db run1.sqlite
+              backfill report --html report.html --redact
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(help: "Export failed and held participants and unusable rejected rows.")
+    var failures = false
+
+    @Option(help: ArgumentHelp("With --failures: csv or jsonl.", valueName: "format"))
+    var format: String = FailureFormat.csv.rawValue
+
+    @Option(help: ArgumentHelp("With --failures: write here (mode 0600) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Counts, top messages, attempts per job, run time and rate, latency percentiles, rejected rows (the default).")
+    var summary = false
+
+    @Flag(help: "With --summary: print JSON.")
+    var json = false
+
+    @Option(help: "With --summary: how many messages to list.")
+    var top = 10
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML page (inline SVG and CSS, nothing fetched).", valueName: "file"))
+    var html: String?
+
+    @Flag(help: "Mask personal data in the output.")
+    var redact = false
+
+    func validate() throws {
+        let modes = [failures, summary, html != nil].filter { $0 }.count
+        if modes > 1 { throw ValidationError("choose one of --failures, --summary, --html") }
+        if FailureFormat(rawValue: format.lowercased()) == nil { throw ValidationError("--format '\(format)': expected csv or jsonl") }
+        if output != nil && !failures { throw ValidationError("--output goes with --failures (--html takes its own file)") }
+        if json && (failures || html != nil) { throw ValidationError("--json goes with --summary") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() throws {
+        let queue = try database.open()
+        if failures {
+            let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()
+            let export = FailureExport(format: FailureFormat(rawValue: format.lowercased())!, redact: redact)
+            let count = try queue.read { try export.write($0, to: sink) }
+            try sink.close()
+            if let output { print("\(output): \(count) rows") }
+        } else if let html {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let name = URL(fileURLWithPath: database.db).lastPathComponent
+            let page = try queue.read { try HTMLReport(redact: redact).render($0, title: name, now: now) }
+            let sink = try ReportSink(path: html)
+            try sink.write(page)
+            try sink.close()
+            print("\(html): written")
+        } else {
+            let summary = try queue.read { try ReportSummary.read($0, top: top, redact: redact) }
+            print(json ? try summary.jsonText() : summary.text())
+        }
+    }
+}

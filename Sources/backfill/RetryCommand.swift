@@ -1,0 +1,73 @@
+import ArgumentParser
+import BackfillCore
+import Foundation
+import ParticipantAPI
+
+struct RetryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Move failed jobs back to pending, so the next `backfill run` sends them again.",
+        discussion: """
+            Retried jobs keep their request_id and body, so a resend is idempotent; a participant whose data was
+            corrected gets a new job through `backfill ingest` instead. Each retried job's attempt count starts
+            again at 0, so it gets a full set of --max-attempts (its ledger numbers restart at 1); the ledger keeps
+            every earlier attempt. Succeeded, held and pending jobs are never touched. Filters combine with AND;
+            a repeated filter matches any of its values. Refused while a `backfill run` holds the database.
+            Error classes: \(ErrorClass.allCases.map(\.rawValue).joined(separator: ", ")).
+            Examples:
+              backfill retry --all
+              backfill retry --class server --class timeout --class network
+              backfill retry --status 503 --since 2025-01-01T12:00:00Z
+              backfill retry --participant AB12CD --participant QX9Z01 --db run1.sqlite
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(help: "Every failed job.")
+    var all = false
+
+    @Option(name: .customLong("class"), help: ArgumentHelp("Failed with this error class (repeatable).", valueName: "class"))
+    var classes: [String] = []
+
+    @Option(name: .customLong("status"), help: ArgumentHelp("Failed with this HTTP status (repeatable).", valueName: "code"))
+    var statuses: [Int] = []
+
+    @Option(name: .customLong("participant"), help: ArgumentHelp("This participant's failed job (repeatable).", valueName: "code"))
+    var participants: [String] = []
+
+    @Option(help: ArgumentHelp("Last attempted at or after this time (ISO-8601, epoch seconds or milliseconds).", valueName: "time"))
+    var since: String?
+
+    func filter() throws -> RetryFilter {
+        var sinceMs: Int64?
+        if let since {
+            guard let ms = TimestampParser.epochMilliseconds(since.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--since '\(since)': expected ISO-8601 (2025-01-01T12:00:00Z), epoch seconds or milliseconds")
+            }
+            sinceMs = ms
+        }
+        return RetryFilter(all: all, classes: classes.map { $0.lowercased() }, statuses: statuses,
+                           participants: participants, since: sinceMs)
+    }
+
+    func validate() throws {
+        do {
+            try filter().validate()
+        } catch let error as BackfillError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            let moved = try RetryStore.retry(try database.open(), filter: try filter(), now: now)
+            print(moved == 0 ? "no failed job matched: nothing moved"
+                             : "moved \(moved) failed job\(moved == 1 ? "" : "s") back to pending; `backfill run --db \(database.db)` sends \(moved == 1 ? "it" : "them") again")
+        } catch let error as BackfillError {
+            printError("error: \(error.message)")
+            throw ExitCode.failure
+        }
+    }
+}

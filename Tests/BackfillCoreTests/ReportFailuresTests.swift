@@ -1,0 +1,147 @@
+@testable import BackfillCore
+import Foundation
+import GRDB
+import ParticipantAPI
+import Testing
+
+/// `backfill report --failures`: one row per failed or held participant and per unusable rejected row, with
+/// folded (or raw) values under canonical names and `backfill_*` columns; valid ingest input in both formats.
+struct ReportFailuresTests {
+    let scratch = ScratchDirectory()
+
+    /// The export's rows keyed by column name.
+    func rows(_ fixture: ReportFixture) throws -> [[String: String]] {
+        let records = try fixture.csvRecords(try fixture.failures(.csv))
+        #expect(records.first == FailureRow.columns)
+        return records.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(FailureRow.columns, $0)) }
+    }
+
+    @Test func listsFailedAndHeldParticipantsThenUnusableRowsWithTheirClasses() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let rows = try rows(fixture)
+        let summary = rows.map { "\($0["participant_code"]!) \($0["backfill_state"]!) \($0["backfill_error_class"]!) \($0["backfill_http_status"]!) \($0["backfill_attempts"]!)" }
+        #expect(summary == [
+            "BADEM1 held validation  0",
+            "DUPE01 held duplicate_email  0",
+            "DUPE02 held duplicate_email  0",
+            "FAIL01 failed validation 400 1",
+            "HOLD01 held segment  0",
+            "NETW01 failed network  2",
+            "RETRY1 failed server 503 2",
+            "12-AB rejected validation  0",
+        ])
+    }
+
+    @Test func failedRowCarriesFoldedValuesAndTheLastAttempt() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let fail = try #require(try rows(fixture).first { $0["participant_code"] == "FAIL01" })
+        #expect(fail["platform_updated_at"] == "2024-02-01T00:00:00Z")
+        #expect(fail["first_name"] == "Zoë")
+        #expect(fail["last_name"] == "O'Hara, Jr.")
+        #expect(fail["address_one"] == "12 \"Quoted\", Street")
+        #expect(fail["address_two"] == "Unit 5, Rear")
+        #expect(fail["country"] == "United States")
+        #expect(fail["id_number_type"] == "us_passport")
+        #expect(fail["backfill_message"] == ReportFixture.fail01Message)
+        #expect(fail["backfill_last_attempt_at"] == ReportTime.iso8601(ReportFixture.runStart))
+        #expect(fail["backfill_sources"] == "\(fixture.csvPath):5")
+        let requestID = try fixture.queue.read { try String.fetchOne($0, sql: "SELECT request_id FROM job WHERE participant_code = 'FAIL01' AND is_current = 1") }
+        #expect(fail["backfill_request_id"] == requestID)
+    }
+
+    @Test func heldRowsSayWhyWithTheirSources() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let rows = try rows(fixture)
+        let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0["participant_code"]!, $0) })
+        #expect(byCode["HOLD01"]?["backfill_message"] == "\(fixture.csvPath):8: " + APIMessage.segmentValidationFailed([SegmentError(field: .city, kind: .required)]))
+        #expect(byCode["BADEM1"]?["backfill_message"] == "\(fixture.csvPath):10: column 'email': expected an email like \(FieldRules.emailFormat), got 'beatrix@@badwell'")
+        #expect(byCode["BADEM1"]?["backfill_sources"] == "\(fixture.csvPath):9;\(fixture.csvPath):10")
+        #expect(byCode["BADEM1"]?["first_name"] == "Beatrix")
+        #expect(byCode["DUPE01"]?["backfill_message"] == "the same folded email as DUPE02 (emails are unique per platform)")
+        #expect(byCode["DUPE02"]?["email"] == "shared.dupe@example.com")
+    }
+
+    @Test func unusableRowCarriesItsRawValuesLineBreakIncluded() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let row = try #require(try rows(fixture).last)
+        #expect(row["participant_code"] == "12-AB")
+        #expect(row["platform_updated_at"] == "2024-04-01T00:00:00Z")
+        #expect(row["address_one"] == "77 Line One\nLine Two")
+        #expect(row["zip"] == "75001")
+        #expect(row["backfill_message"] == "column 'participant_code': expected 6 letters or digits, got '12-AB'")
+        #expect(row["backfill_sources"] == "\(fixture.csvPath):13")
+    }
+
+    @Test func csvQuotingRoundTripsThroughTheIngestReader() throws {
+        let fixture = try ReportFixture(scratch: scratch, run: false)
+        let cells = ["plain", "a,b", "say \"hi\"", "line\nbreak", "cr\rlf\r\n", "", " spaced ", "\"", ",", "ünïcødé"]
+        let text = CSVText.line(cells) + "\n" + CSVText.line(cells.reversed()) + "\n"
+        #expect(CSVText.quote("a,b") == "\"a,b\"")
+        #expect(CSVText.quote("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVText.quote("plain") == "plain")
+        #expect(try fixture.csvRecords(text) == [cells, cells.reversed()])
+        #expect(CSVText.parseRecord(CSVText.line(cells)) == cells)
+    }
+
+    /// Bodies compared as stored: the same folded values and timestamp give the same bytes and request_id.
+    func currentBodies(_ queue: DatabaseQueue) throws -> [String: String] {
+        try DatabaseInspection.currentJobs(queue).compactMapValues(\.body)
+    }
+
+    @Test(arguments: [FailureFormat.csv, .jsonl])
+    func exportReingestsIntoAFreshDatabaseToTheSameParticipantsAndFields(format: FailureFormat) throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let export = try scratch.write("failures.\(format.rawValue)", try fixture.failures(format))
+        let fresh = try scratch.database("fresh.sqlite")
+        let report = try Ingester(database: fresh, options: .testing()).ingest(path: export)
+        #expect(report.rowsRead == 8)
+        #expect(report.notes.isEmpty)
+
+        let original = try DatabaseInspection.currentJobs(fixture.queue).filter { ["failed", "held"].contains($0.value.state) }
+        let again = try DatabaseInspection.currentJobs(fresh)
+        #expect(Set(again.keys) == Set(original.keys))
+        for (code, job) in original where code != "BADEM1" {
+            #expect(again[code]?.body == job.body, "\(code)")
+        }
+        // BADEM1's rejected row is not part of its fold: the export carries what folds, so its body matches too.
+        #expect(again["BADEM1"]?.body == original["BADEM1"]?.body)
+        #expect(again["BADEM1"]?.state == "pending")
+        #expect(again["HOLD01"]?.state == "held")
+        #expect(again["DUPE01"]?.emailConflict == true)
+
+        let unusable: (DatabaseQueue) throws -> [String: JSONValue] = { queue in
+            try queue.read { db in
+                let files = try ReportSourceFile.all(db)
+                let row = try #require(try Row.fetchOne(db, sql: "SELECT file_id, raw FROM input_row WHERE participant_code IS NULL"))
+                return RawValues.read(row["raw"], file: files[row["file_id"]]!)
+            }
+        }
+        #expect(try unusable(fresh) == unusable(fixture.queue))
+    }
+
+    @Test func jsonlLinesUseTheCsvColumnNamesAndKeepJSONTypes() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let lines = try fixture.failures(.jsonl).split(separator: "\n")
+        #expect(lines.count == 8)
+        for line in lines {
+            guard case .object(let members) = try JSONParser.parse(Array(line.utf8)) else {
+                Issue.record("not an object: \(line)")
+                continue
+            }
+            #expect(members.map(\.key) == FailureRow.columns)
+        }
+        let retry = try JSONParser.parse(Array(lines.first { $0.contains("RETRY1") }!.utf8))
+        #expect(retry["backfill_http_status"] == .number("503"))
+        #expect(retry["backfill_attempts"] == .number("2"))
+        #expect(retry["address_two"] == .null)
+    }
+
+    @Test func nothingToReportGivesTheHeaderOnly() throws {
+        let queue = try scratch.database()
+        let file = scratch.file("empty.csv")
+        let sink = try ReportSink(path: file)
+        #expect(try queue.read { try FailureExport().write($0, to: sink) } == 0)
+        try sink.close()
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == CSVText.line(FailureRow.columns) + "\n")
+    }
+}

@@ -1,0 +1,80 @@
+@testable import BackfillCore
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import GRDB
+import Testing
+
+/// `backfill report --html`: one self-contained, well-formed page with every section.
+struct ReportHTMLTests {
+    let scratch = ScratchDirectory()
+
+    /// Parses the page as XML; returns the ids of the `section` elements and the element count, or the error.
+    final class PageReader: NSObject, XMLParserDelegate {
+        var sections: [String] = []
+        var elements: [String: Int] = [:]
+        var text = ""
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            elements[name, default: 0] += 1
+            if name == "section", let id = attributes["id"] { sections.append(id) }
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+    }
+
+    func read(_ page: String) throws -> PageReader {
+        let parser = XMLParser(data: Data(page.utf8))
+        let reader = PageReader()
+        parser.delegate = reader
+        let ok = parser.parse()
+        #expect(ok, "not well-formed: \(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)")
+        return reader
+    }
+
+    func page(_ queue: DatabaseQueue, redact: Bool = false) throws -> String {
+        try queue.read { try HTMLReport(redact: redact).render($0, title: "backfill.sqlite", now: testNow) }
+    }
+
+    @Test func pageIsWellFormedWithEverySection() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let reader = try read(try page(fixture.queue))
+        #expect(reader.sections == HTMLReport.sectionIDs)
+        #expect(reader.elements["svg"] == 3)
+        #expect(reader.elements["script"] == nil)
+        #expect(reader.text.contains("HOLD01"))
+        #expect(reader.text.contains("duplicate_email"))
+        #expect(reader.text.contains("p50 50 ms"))
+    }
+
+    @Test func pageFetchesNothing() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let html = try page(fixture.queue)
+        for needle in ["<script", "src=", "href=", "url(", "@import", "<link"] { #expect(!html.contains(needle), "\(needle)") }
+        let urls = html.components(separatedBy: "http").dropFirst().map { String($0.prefix(40)) }
+        #expect(urls.allSatisfy { $0.hasPrefix("://www.w3.org/") })
+    }
+
+    @Test func textFromTheDatabaseIsEscaped() throws {
+        let fixture = try ReportFixture(scratch: scratch, run: false)
+        // Every job gets a 400 whose message is markup.
+        let store = RunStore(database: fixture.queue)
+        let message = "<script>alert('x')</script> & \"more\" \u{1}"
+        let jobs = try store.claim(limit: 100, now: testNow)
+        try store.record(jobs.map {
+            AttemptRecord(jobID: $0.id, number: 1, requestID: $0.requestID, startedAt: testNow, endedAt: testNow + 5,
+                          status: 400, outcome: "failed", errorClass: "validation", message: message,
+                          responseBody: nil, transition: .failed)
+        })
+        let html = try page(fixture.queue)
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"))
+        #expect(!html.contains("<script>"))
+        _ = try read(html)
+    }
+
+    @Test func anEmptyDatabaseStillGivesEverySection() throws {
+        let reader = try read(try page(try scratch.database()))
+        #expect(reader.sections == HTMLReport.sectionIDs)
+        #expect(reader.text.contains("no requests sent yet"))
+    }
+}

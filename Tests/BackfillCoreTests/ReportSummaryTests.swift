@@ -1,0 +1,80 @@
+@testable import BackfillCore
+import Foundation
+import GRDB
+import ParticipantAPI
+import Testing
+
+/// `backfill report --summary`: aggregates of jobs, errors, attempts, runs, latency and rejected rows.
+struct ReportSummaryTests {
+    let scratch = ScratchDirectory()
+
+    @Test func countsJobsAndErrorsOfTheSimulatedRun() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let s = try fixture.queue.read { try ReportSummary.read($0) }
+        #expect(s.jobs == ["pending": 0, "held": 4, "in_flight": 0, "succeeded": 3, "failed": 3])
+        #expect(s.errorsByClass.map { "\($0.name) \($0.count)" } == [
+            "validation 3", "duplicate_email 2", "network 1", "segment 1", "server 1",
+        ])
+        #expect(s.rejectedRows == [.init(name: "invalid_email", count: 1), .init(name: "invalid_participant_code", count: 1)])
+        #expect(s.topMessages.first == .init(errorClass: "duplicate_email",
+                                             message: "the same folded email as another participant (emails are unique per platform)", count: 2))
+        #expect(s.topMessages.contains(.init(errorClass: "validation", message: ReportFixture.fail01Message, count: 1)))
+        #expect(s.topMessages.contains(.init(errorClass: "segment",
+                                             message: APIMessage.segmentValidationFailed([SegmentError(field: .city, kind: .required)]), count: 1)))
+    }
+
+    @Test func attemptsRunTimeRateAndLatencyComeFromTheLedger() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let s = try fixture.queue.read { try ReportSummary.read($0) }
+        #expect(s.attemptsPerJob == [.init(attempts: 1, jobs: 4), .init(attempts: 2, jobs: 2)])
+        #expect(s.attemptsByOutcome == ["succeeded": 3, "failed": 3, "retry": 2, "rate_limited": 1])
+        #expect(s.runs.count == 1)
+        #expect(s.runs[0].attempts == 9)
+        #expect(s.runs[0].seconds == 3.6)
+        #expect(s.runSeconds == 3.6)
+        #expect(s.achievedRate == 2.5)
+        // Nine attempts of 10, 20, ... 90 ms.
+        #expect(s.latency == .init(attempts: 9, p50Ms: 50, p90Ms: 90, p99Ms: 90, maxMs: 90))
+    }
+
+    @Test func percentilesUseNearestRank() {
+        let d = LatencyDistribution(counts: (1...100).map { (Int64($0), 1) })
+        #expect(d.percentile(0.5) == 50)
+        #expect(d.percentile(0.9) == 90)
+        #expect(d.percentile(0.99) == 99)
+        let skewed = LatencyDistribution(counts: [(5, 98), (700, 1), (9000, 1)])
+        #expect(skewed.percentile(0.5) == 5)
+        #expect(skewed.percentile(0.99) == 700)
+        #expect(LatencyDistribution(counts: []).percentile(0.5) == nil)
+        #expect(skewed.binned().map(\.count) == [98, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0])
+        #expect(skewed.binned().map(\.label) == ["0–10 ms", "10–20 ms", "20–50 ms", "50–100 ms", "100–200 ms", "200–500 ms",
+                                                "0.5–1 s", "1–2 s", "2–5 s", "5–10 s", "10–30 s", "≥ 30 s"])
+    }
+
+    @Test func topLimitsTheMessages() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        #expect(try fixture.queue.read { try ReportSummary.read($0, top: 2) }.topMessages.count == 2)
+    }
+
+    @Test func textAndJSONCarryTheFigures() throws {
+        let fixture = try ReportFixture(scratch: scratch)
+        let s = try fixture.queue.read { try ReportSummary.read($0) }
+        let text = s.text()
+        #expect(text.contains("  failed     3"))
+        #expect(text.contains("latency (9 requests): p50 50 ms, p90 90 ms, p99 90 ms, max 90 ms"))
+        #expect(text.contains("runs: 1, 3.6 s, 2.5 requests/s"))
+        #expect(text.contains("  invalid_participant_code     1"))
+        let json = try JSONParser.parse(Array(try s.jsonText().utf8))
+        #expect(json["latency"]?["p99_ms"] == .number("90"))
+        #expect(json["jobs"]?["held"] == .number("4"))
+        #expect(json["achieved_rate"] == .number("2.5"))
+    }
+
+    @Test func anEmptyDatabaseSummarizesToZeros() throws {
+        let queue = try scratch.database()
+        let s = try queue.read { try ReportSummary.read($0) }
+        #expect(s.jobs.values.allSatisfy { $0 == 0 })
+        #expect(s.errorsByClass.isEmpty && s.runs.isEmpty && s.achievedRate == nil && s.latency.p50Ms == nil)
+        #expect(s.text().contains("latency: no requests yet"))
+    }
+}
