@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import Foundation
+import ParticipantAPI
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,7 @@ struct ExplainCommand: ParsableCommand {
         print("participant \(e.participantCode)")
         print("rows in fold order:")
         for row in e.rows {
-            let when = row.platformUpdatedAt.map(ISOTime.text) ?? "no valid timestamp"
+            let when = row.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
             let fields = row.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             print("  \(row.source)  \(when)  \(row.status)\(fields.isEmpty ? "" : "  \(fields)")")
             if let rejection = row.rejection { print("      rejected: \(rejection)") }
@@ -49,13 +50,5 @@ struct ExplainCommand: ParsableCommand {
                 print("  held: the same folded email as \(job.emailConflictWith.joined(separator: ", ")) (emails are unique per platform)")
             }
         }
-    }
-}
-
-enum ISOTime {
-    static func text(_ ms: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 }

@@ -1,3 +1,5 @@
+import ParticipantAPI
+
 /// Reads `platform_updated_at` as epoch milliseconds from what platforms export:
 /// - an integer of 100,000,000,000 or more: epoch milliseconds;
 /// - a smaller number (fractions allowed): epoch seconds;
@@ -64,7 +66,7 @@ public enum TimestampParser {
         }
         guard let year = fixed(4), expect("-"), let month = fixed(2), expect("-"), let day = fixed(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
-        var seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
+        var seconds = Int64(ISOTime.daysSinceEpoch(year: year, month: month, day: day)) * 86_400
         var ms: Int64 = 0
         if i == b.count { return seconds * 1000 }
         guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
@@ -119,16 +121,5 @@ public enum TimestampParser {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }
