@@ -13,9 +13,7 @@ import ParticipantAPI
 public enum SandboxClock {
     /// The system's wall clock in epoch milliseconds.
     @Sendable public static func systemMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        EpochClock.milliseconds()
     }
 
     /// Monotonic nanoseconds, immune to wall-clock steps.

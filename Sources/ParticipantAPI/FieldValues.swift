@@ -12,12 +12,6 @@ public struct FieldValues: Sendable, Equatable {
         for (field, value) in dictionary { storage[field.order] = value }
     }
 
-    /// Values already laid out by `Field.order`.
-    public init(ordered: [String?]) {
-        precondition(ordered.count == Field.allCases.count, "one slot per field")
-        storage = ordered
-    }
-
     public subscript(field: Field) -> String? {
         get { storage[field.order] }
         set { storage[field.order] = newValue }

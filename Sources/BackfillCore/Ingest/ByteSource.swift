@@ -18,7 +18,7 @@ final class ByteSource {
 
     /// Opens a path (or `-` for standard input). Gzip is detected by its magic bytes, whatever the name.
     init(path: String) throws {
-        name = path == "-" ? "<stdin>" : path
+        name = inputDisplayName(path)
         if path == "-" {
             fd = STDIN_FILENO
             ownsFD = false

@@ -16,6 +16,11 @@ public enum InputFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// How an input is named in messages and `file:line` sources: `-` (standard input) reads `<stdin>`.
+public func inputDisplayName(_ path: String) -> String {
+    path == "-" ? "<stdin>" : path
+}
+
 /// How `backfill ingest` reads and checks its inputs.
 public struct IngestOptions: Sendable {
     /// Forces the format instead of reading it from the extension. Default: nil (by extension; sniffed for stdin).
@@ -50,8 +55,6 @@ public struct IngestOptions: Sendable {
 /// The system clock in the units the database uses.
 public enum Clock {
     @Sendable public static func epochMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        EpochClock.milliseconds()
     }
 }

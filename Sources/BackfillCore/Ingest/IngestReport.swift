@@ -28,10 +28,10 @@ public struct IngestReport: Sendable {
         self.format = format
     }
 
-    mutating func countRejection(code: String, example: String) {
+    mutating func countRejection(code: String, example: @autoclosure () -> String) {
         var entry = rejectionsByCode[code] ?? (0, [])
         entry.count += 1
-        if entry.examples.count < 3 { entry.examples.append(example) }
+        if entry.examples.count < 3 { entry.examples.append(example()) }
         rejectionsByCode[code] = entry
     }
 }

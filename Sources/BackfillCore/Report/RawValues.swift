@@ -22,7 +22,7 @@ struct ReportSourceFile {
                     if case .string(let name) = cell { resolver.resolve(name) } else { .unknown }
                 }
             }
-            files[row["id"]] = ReportSourceFile(name: path == "-" ? "<stdin>" : path, format: format, columns: columns)
+            files[row["id"]] = ReportSourceFile(name: inputDisplayName(path), format: format, columns: columns)
         }
         return files
     }

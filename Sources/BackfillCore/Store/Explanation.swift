@@ -65,7 +65,7 @@ public struct Explanation: Sendable, Codable {
                 if let v: String = row[field.name] { fields[field.name] = v }
             }
             let path: String = row["path"]
-            return SourceRow(source: "\(path == "-" ? "<stdin>" : path):\(row["line"] as Int64)",
+            return SourceRow(source: "\(inputDisplayName(path)):\(row["line"] as Int64)",
                              platformUpdatedAt: row["platform_updated_at"], status: row["status"],
                              fields: fields, rejection: row["reject_message"])
         }

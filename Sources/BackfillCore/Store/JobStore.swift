@@ -121,7 +121,7 @@ struct JobStore {
         let paths = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, path FROM source_file")
             .map { (row: Row) -> (Int64, String) in
                 let path: String = row["path"]
-                return (row["id"], path == "-" ? "<stdin>" : path)
+                return (row["id"], inputDisplayName(path))
             })
         let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
         let writer = try JobWriter(db, now: now, noJobsYet: noJobsYet)
