@@ -18,6 +18,7 @@ struct Backfill: AsyncParsableCommand {
             ReportCommand.self,
             RetryCommand.self,
             PurgeCommand.self,
+            UnlockCommand.self,
             SandboxCommand.self,
             DemoCommand.self,
         ]

@@ -16,6 +16,8 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var target: TargetOptions
+
     @Argument(help: ArgumentHelp("The participant code.", valueName: "participant-code"))
     var participantCode: String
 
@@ -23,7 +25,14 @@ struct ExplainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let e = try database.open().read({ try Explanation.read($0, participantCode: participantCode) }) else {
+        let found = try reportingErrors {
+            let queue = try database.open(.readOnly)
+            let target = try self.target.explicitTarget()
+            return try queue.read { db in
+                try Explanation.read(db, participantCode: participantCode, scope: try TargetScope.resolve(db, target: target))
+            }
+        }
+        guard let e = found else {
             printError("error: no rows or jobs for participant '\(participantCode)' in \(database.db)")
             throw ExitCode.failure
         }
@@ -33,7 +42,8 @@ struct ExplainCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(e), as: UTF8.self))
             return
         }
-        print("participant \(e.participantCode)")
+        print(e.target.map { "target: \($0); participant \(e.participantCode): \(e.stateOnTarget ?? "no current job") there" }
+              ?? "target: none yet; participant \(e.participantCode)")
         print("rows in fold order:")
         for row in e.rows {
             let when = row.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
@@ -42,7 +52,17 @@ struct ExplainCommand: ParsableCommand {
             if let rejection = row.rejection { print("      rejected: \(rejection)") }
         }
         for (i, job) in e.jobs.enumerated() {
-            print(i == 0 && job.isCurrent ? "current job #\(job.id): \(job.state)" : "earlier job #\(job.id): \(job.state)")
+            let ingest = job.state == "pending" ? "ready to send" : job.state
+            print(i == 0 && job.isCurrent ? "current job #\(job.id): \(ingest)" : "earlier job #\(job.id): \(ingest)")
+            if job.sends.isEmpty { print("  not sent to any target") }
+            for s in job.sends {
+                var parts = ["\(s.state)", "\(s.attempts) attempt\(s.attempts == 1 ? "" : "s")"]
+                if let status = s.lastStatus { parts.append("last status \(status)") }
+                if let cls = s.errorClass { parts.append("class \(cls)") }
+                if let at = s.lastAttemptAt { parts.append("at \(at)") }
+                print("  on \(s.target): \(parts.joined(separator: ", "))")
+                if let message = s.message { print("    message: \(message)") }
+            }
             if let id = job.requestID { print("  request_id: \(id)") }
             if let body = job.body { print("  body: \(body)") }
             for reason in job.holdReasons { print("  held: \(reason.source): \(reason.message)") }

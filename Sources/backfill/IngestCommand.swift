@@ -31,6 +31,9 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("allow-id-type"), help: ArgumentHelp("Accept another id_number_type (repeatable).", valueName: "type"))
     var allowIDTypes: [String] = []
 
+    @Option(help: ArgumentHelp("Reject a row whose updatable field is longer than this many characters (Unicode code points), so no body is too large for the API (at most \(IngestOptions.maxFieldLengthCeiling)).", valueName: "n"))
+    var maxFieldLength = IngestOptions.defaultMaxFieldLength
+
     @Flag(help: "Exit with status 2 when any row was rejected.")
     var failOnReject = false
 
@@ -43,12 +46,18 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("--format '\(format)': expected csv or jsonl")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        do {
+            try IngestOptions(maxFieldLength: maxFieldLength).validate()
+        } catch let error as BackfillError {
+            throw ValidationError(error.message)
+        }
     }
 
     func run() throws {
         let options = IngestOptions(format: format.flatMap { InputFormat(rawValue: $0.lowercased()) },
-                                    mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes)
-        let ingester = try Ingester(database: try database.open(), options: options)
+                                    mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes,
+                                    maxFieldLength: maxFieldLength)
+        let ingester = try Ingester(database: try reportingErrors { try database.open(.create) }, options: options)
         var rejected = 0
         for (index, file) in files.enumerated() {
             let report: IngestReport
@@ -86,8 +95,8 @@ enum IngestReportText {
                 for example in entry.examples { lines.append("      \(example)") }
             }
         }
-        if r.resolvedRejections > 0 {
-            lines.append("  corrections: \(r.resolvedRejections) earlier rejected row(s) resolved by this file")
+        if let c = r.corrections {
+            lines.append("  corrections: \(c.applied) applied, \(c.stillRejected) still rejected")
         }
         for note in r.notes { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")

@@ -22,6 +22,8 @@ struct PurgeCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var target: TargetOptions
+
     @Flag(help: "Participants whose job succeeded.")
     var succeeded = false
 
@@ -37,12 +39,18 @@ struct PurgeCommand: ParsableCommand {
 
     func run() throws {
         let scope: PurgeScope = all ? .all : .succeeded
+        let (queue, targetScope) = try reportingErrors {
+            let queue = try database.open(.existing)
+            let explicit = try target.explicitTarget()
+            return (queue, try queue.read { try TargetScope.resolve($0, target: explicit) })
+        }
+        if succeeded { print(targetScope.headline) }
         if !yes {
             guard isatty(STDIN_FILENO) == 1 else {
                 printError("error: purge clears personal data for good; pass --yes to confirm when not on a terminal")
                 throw ExitCode.failure
             }
-            let what = all ? "every participant and every input row" : "every participant whose job succeeded"
+            let what = all ? "every participant and every input row" : "every participant whose job succeeded on \(targetScope.target?.name ?? "the target")"
             print("This clears the personal data of \(what) in \(database.db). It cannot be undone. Type yes to go on: ", terminator: "")
             FileHandle.standardOutput.synchronizeFile()
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
@@ -51,7 +59,7 @@ struct PurgeCommand: ParsableCommand {
             }
         }
         do {
-            let r = try PurgeStore.purge(try database.open(), path: database.db, scope: scope)
+            let r = try PurgeStore.purge(queue, path: database.db, scope: scope, target: targetScope.target)
             print("purged \(r.participants) participants: \(r.jobs) jobs, \(r.attempts) attempts, \(r.inputRows) input rows")
             print("checkpointed and vacuumed: \(r.bytesBefore) -> \(r.bytesAfter) bytes")
         } catch let error as BackfillError {

@@ -7,12 +7,14 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Report on the outcome: a failures file to fix and re-ingest, a summary, or an HTML page.",
         discussion: """
-            --failures lists every participant whose job failed or is held, and every rejected row with no usable
-            participant: participant_code, platform_updated_at, the fields under their canonical names, and
-            backfill_* columns (state, error class, HTTP status, message, attempts, last attempt, request_id,
-            file:line sources). Fix the cells and `backfill ingest` the file: ingest ignores backfill_* columns.
+            --failures lists every rejected input row with its cells as read (backfill_row names it as file:line),
+            and every participant whose job failed or is held for another reason, with its folded values:
+            participant_code, platform_updated_at, the fields under their canonical names, and backfill_* columns
+            (state, row, error class, HTTP status, message, attempts, last attempt, request_id, file:line sources).
+            Fix the cells and `backfill ingest` the file: each row replaces the rejected row it names.
             --redact masks email, id_number and address lines (last 4 characters at most), reduces names to
-            initials, and masks the same values inside messages, in every format.
+            initials, and masks the same values inside messages, in every format; a redacted export carries a
+            backfill_redacted column and ingest refuses it.
             Examples:
               backfill report --failures --output failures.csv
               backfill report --failures --format jsonl --redact > failures.jsonl
@@ -23,6 +25,8 @@ struct ReportCommand: ParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var target: TargetOptions
 
     @Flag(help: "Export failed and held participants and unusable rejected rows.")
     var failures = false
@@ -58,24 +62,31 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let queue = try database.open()
-        if failures {
-            let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()
-            let export = FailureExport(format: FailureFormat(rawValue: format.lowercased())!, redact: redact)
-            let count = try queue.read { try export.write($0, to: sink) }
-            try sink.close()
-            if let output { print("\(output): \(count) rows") }
-        } else if let html {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let name = URL(fileURLWithPath: database.db).lastPathComponent
-            let page = try queue.read { try HTMLReport(redact: redact).render($0, title: name, now: now) }
-            let sink = try ReportSink(path: html)
-            try sink.write(page)
-            try sink.close()
-            print("\(html): written")
-        } else {
-            let summary = try queue.read { try ReportSummary.read($0, top: top, redact: redact) }
-            print(json ? try summary.jsonText() : summary.text())
+        try reportingErrors {
+            let queue = try database.open(.readOnly)
+            let explicit = try target.explicitTarget()
+            let scope = try queue.read { try TargetScope.resolve($0, target: explicit) }
+            if failures {
+                // The first line names the target on standard error, so the export itself stays a clean ingest input.
+                printError(scope.headline)
+                let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()
+                let export = FailureExport(format: FailureFormat(rawValue: format.lowercased())!, redact: redact)
+                let count = try queue.read { try export.write($0, to: sink, scope: scope) }
+                try sink.close()
+                if let output { print("\(output): \(count) rows") }
+            } else if let html {
+                print(scope.headline)
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let name = URL(fileURLWithPath: database.db).lastPathComponent
+                let page = try queue.read { try HTMLReport(redact: redact).render($0, title: name, now: now, scope: scope) }
+                let sink = try ReportSink(path: html)
+                try sink.write(page)
+                try sink.close()
+                print("\(html): written")
+            } else {
+                let summary = try queue.read { try ReportSummary.read($0, top: top, redact: redact, scope: scope) }
+                print(json ? try summary.jsonText() : summary.text())
+            }
         }
     }
 }

@@ -24,6 +24,8 @@ struct RetryCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var target: TargetOptions
+
     @Flag(help: "Every failed job.")
     var all = false
 
@@ -61,13 +63,25 @@ struct RetryCommand: ParsableCommand {
 
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        do {
-            let moved = try RetryStore.retry(try database.open(), filter: try filter(), now: now)
+        try reportingErrors {
+            let queue = try database.open(.existing)
+            let explicit = try target.explicitTarget()
+            let scope = try queue.read { try TargetScope.resolve($0, target: explicit) }
+            print(scope.headline)
+            let moved = try RetryStore.retry(queue, filter: try filter(), target: scope.target, now: now)
             print(moved == 0 ? "no failed job matched: nothing moved"
-                             : "moved \(moved) failed job\(moved == 1 ? "" : "s") back to pending; `backfill run --db \(database.db)` sends \(moved == 1 ? "it" : "them") again")
-        } catch let error as BackfillError {
-            printError("error: \(error.message)")
-            throw ExitCode.failure
+                             : "moved \(moved) failed job\(moved == 1 ? "" : "s") back to pending on \(scope.target?.name ?? "the target"); `backfill run --db \(database.db)\(runFlags(scope.target))` sends \(moved == 1 ? "it" : "them") again")
         }
+    }
+}
+
+/// The flags that name `target` again on a `backfill run` command line.
+func runFlags(_ target: Target?) -> String {
+    guard let target else { return "" }
+    switch target.name {
+    case "cert": return " --env cert"
+    case "prod": return " --env prod"
+    case "ndax": return " --profile ndax"
+    default: return (target.profile == .zerohash ? "" : " --profile \(target.profile.rawValue)") + " --base-url \(target.baseURL)"
     }
 }

@@ -5,32 +5,53 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Count jobs by state and rejected input rows.",
+        abstract: "Count jobs by state on a target, list every target sent to, and count rejected input rows.",
         discussion: """
+            The first line names the target the counts describe: the latest run's, unless --env, --profile or
+            --base-url names another. A job that was never sent to a target is pending there. Only reads.
             Examples:
               backfill status
-              backfill status --db run1.sqlite --json
+              backfill status --env prod
+              backfill status --base-url http://127.0.0.1:8080 --db run1.sqlite --json
             """
     )
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var target: TargetOptions
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
-        let summary = try database.open().read { try StatusSummary.read($0) }
+        let (summary, scope) = try reportingErrors {
+            let queue = try database.open(.readOnly)
+            let target = try self.target.explicitTarget()
+            return try queue.read { db in
+                let scope = try TargetScope.resolve(db, target: target)
+                return (try StatusSummary.read(db, scope: scope), scope)
+            }
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             return
         }
+        // The same first line as every other read command: a target named but never sent to says so.
+        print(scope.headline)
         print("jobs: \(summary.participants) participants")
         for state in StatusSummary.states {
             print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
         }
         if summary.earlierJobs > 0 { print("  (earlier versions kept for the audit trail: \(summary.earlierJobs))") }
         print("input: \(summary.files) files, \(summary.rowsRead) rows, \(summary.rowsRejected) rejected")
+        if !summary.targets.isEmpty {
+            print("targets sent to:")
+            for t in summary.targets {
+                let counts = StatusSummary.states.map { "\($0) \(t.jobs[$0] ?? 0)" }.joined(separator: ", ")
+                print("  \(t.name)\(t.name == summary.target ? " (shown above)" : ""): \(counts)")
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
+import BackfillCore
 import Foundation
 import GRDB
 
-/// One row of the `job` table, as the tests compare it.
+/// One row of the `job` table as the latest run's target sees it (its state there), as the tests compare it.
 struct JobSnapshot: Equatable, CustomStringConvertible {
     var participantCode: String
     var isCurrent: Bool
@@ -22,10 +23,10 @@ enum DatabaseInspection {
     /// Every job, oldest first.
     static func jobs(_ queue: DatabaseQueue) throws -> [JobSnapshot] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db, sql: db.onLatestTarget("""
                 SELECT participant_code, is_current, state, request_id, body, hold_reasons, email_conflict
-                FROM job ORDER BY id
-                """).map { row in
+                FROM target_job ORDER BY id
+                """)).map { row in
                 let body: Data? = row["body"]
                 return JobSnapshot(participantCode: row["participant_code"], isCurrent: row["is_current"],
                                    state: row["state"], requestID: row["request_id"],
@@ -58,7 +59,9 @@ enum DatabaseInspection {
             for table in tables {
                 let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
                 let values = columns.map { "quote(\"\($0)\")" }.joined(separator: " || '|' || ")
-                out += try String.fetchAll(db, sql: "SELECT '\(table): ' || \(values) FROM \"\(table)\" ORDER BY rowid")
+                // A WITHOUT ROWID table (job_send) has no rowid: its primary key orders it.
+                let withoutRowID = try Bool.fetchOne(db, sql: "SELECT wr FROM pragma_table_list WHERE name = ?", arguments: [table]) ?? false
+                out += try String.fetchAll(db, sql: "SELECT '\(table): ' || \(values) FROM \"\(table)\" ORDER BY \(withoutRowID ? "1" : "rowid")")
             }
             return out
         }
@@ -81,5 +84,28 @@ enum DatabaseInspection {
                 FROM input_row r JOIN source_file f ON f.id = r.file_id ORDER BY r.id
                 """)
         }
+    }
+}
+
+extension DatabaseInspection {
+    /// Marks every current job `state` on a test target (recorded as the latest run's), as a run would have.
+    static func markCurrentJobs(_ queue: DatabaseQueue, state: SendState) throws {
+        try queue.write { db in
+            let target = try TargetStore.findOrCreate(db, Target(profile: .zerohash, baseURL: "http://127.0.0.1:9"), now: testNow)
+            try db.execute(sql: "INSERT INTO run (started_at, ended_at, base_url, rate, concurrency, target_id) VALUES (?, ?, ?, '1000/10s', 8, ?)",
+                           arguments: [testNow, testNow, target.target.baseURL, target.id])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO job_send (target_id, job_id, state, attempts, updated_at)
+                SELECT ?, id, ?, 1, ? FROM job WHERE is_current = 1
+                """, arguments: [target.id, state, testNow])
+        }
+    }
+}
+
+extension Database {
+    /// `sql` over the latest run's target: it reads `target_job`, `target_attempt` and `target_run`, which have
+    /// the columns of the one-target schema (a job's state there, its attempts, its last status...).
+    func onLatestTarget(_ sql: String) throws -> String {
+        try TargetScope.resolve(self, target: nil).sql(sql)
     }
 }

@@ -154,4 +154,66 @@ struct JSONLTests {
             _ = try read(text)
         }
     }
+
+    @Test func lineWithADuplicateKeyIsARejectedRowNamingTheKey() throws {
+        let text = """
+            {"participant_code": "AB12CD", "platform_updated_at": "2023-01-01", "email": "a@example.com", "email": "b@example.com"}
+            {"participant_code": "CD34EF", "participant_code": "CD34EF", "platform_updated_at": "2023-01-01", "city": "Austin"}
+            {"participant_code": "EF56GH", "platform_updated_at": "2023-01-01", "notes": 1, "notes": 2, "notes": 3}
+            """
+        let rows = try read(text).rows
+        #expect(rows.map(\.problems) == [
+            [RowProblem(code: "duplicate_key", column: "email", message: "key 'email': appears more than once on this line")],
+            [RowProblem(code: "duplicate_key", column: "participant_code",
+                        message: "key 'participant_code': appears more than once on this line")],
+            [RowProblem(code: "duplicate_key", column: "notes", message: "key 'notes': appears more than once on this line")],
+        ])
+        // The other keys are still read: the row holds its participant when its code is not the repeated key.
+        #expect(rows.map(\.participantCode) == ["AB12CD", nil, "EF56GH"])
+        #expect(rows[0][.email] == nil)
+        #expect(rows[1][.city] == "Austin")
+    }
+
+    @Test func duplicateKeyRejectsOnlyItsLineAndTheRestOfTheFileIsIngested() throws {
+        let path = try scratch.write("dupes.jsonl", """
+            {"participant_code": "AB12CD", "platform_updated_at": "2023-01-01", "email": "a@example.com"}
+            {"participant_code": "CD34EF", "platform_updated_at": "2023-01-01", "zip": "78701", "zip": "78702"}
+            {"participant_code": "EF56GH", "platform_updated_at": "2023-01-01", "email": "e@example.com"}
+            """)
+        let db = try scratch.database()
+        let report = try Ingester(database: db, options: .testing()).ingest(path: path)
+        #expect([report.rowsRead, report.rowsAccepted, report.rowsRejected] as [Int] == [3, 2, 1])
+        #expect(report.rejectionsByCode["duplicate_key"]?.examples == ["\(path):2: key 'zip': appears more than once on this line"])
+        #expect(try DatabaseInspection.participants(db, state: "pending") == ["AB12CD", "EF56GH"])
+        #expect(try DatabaseInspection.participants(db, state: "held") == ["CD34EF"])
+    }
+
+    @Test func numericTimestampWithAFractionOrExponentIsAcceptedWhenItIsWholeMilliseconds() throws {
+        let text = """
+            {"participant_code": "AB12CD", "platform_updated_at": 1.6e12, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": 1600000000000.0, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": 16000000000.00E2, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": 1.7e9, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": 17000000002.5e-1, "email": "a@example.com"}
+            """
+        let rows = try read(text).rows
+        #expect(rows.map(\.problems) == Array(repeating: [], count: 5))
+        #expect(rows.map(\.platformUpdatedAt) == [1_600_000_000_000, 1_600_000_000_000, 1_600_000_000_000,
+                                                   1_700_000_000_000, 1_700_000_000_250])
+    }
+
+    @Test func numericTimestampWithAFractionOfAMillisecondIsRejected() throws {
+        let text = """
+            {"participant_code": "AB12CD", "platform_updated_at": 1600000000000.5, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": 1.6000000000005e12, "email": "a@example.com"}
+            {"participant_code": "AB12CD", "platform_updated_at": -1.6e12, "email": "a@example.com"}
+            """
+        let rows = try read(text).rows
+        #expect(rows.map { $0.problems.map(\.message) } == [
+            ["column 'platform_updated_at': expected epoch milliseconds, epoch seconds or ISO-8601, got '1600000000000.5'"],
+            ["column 'platform_updated_at': expected epoch milliseconds, epoch seconds or ISO-8601, got '1600000000000.5'"],
+            ["column 'platform_updated_at': expected epoch milliseconds, epoch seconds or ISO-8601, got '-1.6e12'"],
+        ])
+        #expect(rows.allSatisfy { $0.platformUpdatedAt == nil })
+    }
 }

@@ -36,6 +36,22 @@ struct NormalizationTests {
         #expect(bytes(ValueNormalizer.normalize(field, "Jose\u{301}   Mari\u{301}a")) == bytes("Jos\u{E9} Mar\u{ED}a"))
     }
 
+    @Test(arguments: [Field.firstName, .lastName, .addressOne, .addressTwo, .city])
+    func collapsingKeepsACombiningMarkZWJOrVariationSelectorThatFollowsASpace(_ field: Field) {
+        // Each of these joins the space before it into one grapheme cluster; only the space is whitespace.
+        #expect(bytes(ValueNormalizer.normalize(field, "a \u{301}b")) == bytes("a \u{301}b"))
+        #expect(bytes(ValueNormalizer.normalize(field, "a   \u{301}b")) == bytes("a \u{301}b"))
+        #expect(bytes(ValueNormalizer.normalize(field, "x \u{200D}y")) == bytes("x \u{200D}y"))
+        #expect(bytes(ValueNormalizer.normalize(field, "\u{2764} \u{FE0F}  z")) == bytes("\u{2764} \u{FE0F} z"))
+        #expect(bytes(ValueNormalizer.normalize(field, " \u{301}b ")) == bytes("\u{301}b"))
+        #expect(bytes(ValueNormalizer.normalize(field, "a\u{00A0}\u{3000} b")) == bytes("a b"))
+    }
+
+    @Test func trimmingKeepsACombiningMarkThatFollowsASpaceInFieldsThatDoNotCollapse() {
+        #expect(bytes(ValueNormalizer.normalize(.idNumber, " \u{301}N1 \u{301}")) == bytes("\u{301}N1 \u{301}"))
+        #expect(bytes(ValueNormalizer.normalize(.zip, "\u{3000}12 \u{200D}34\u{00A0}")) == bytes("12 \u{200D}34"))
+    }
+
     @Test func innerWhitespaceIsKeptEverywhereElse() {
         #expect(ValueNormalizer.normalize(.zip, " SW1A  1AA ") == "SW1A  1AA")
         #expect(ValueNormalizer.normalize(.idNumber, "AB  12\t34") == "AB  12\t34")

@@ -40,7 +40,7 @@ struct PurgeTests {
             #expect(contains(after, value), "'\(value)' should stay")
         }
         #expect(try fixture.queue.read { try StatusSummary.read($0) } == statusBefore)
-        let kept = try #require(try fixture.queue.read { try Row.fetchOne($0, sql: "SELECT request_id, platform_updated_at, state, attempts, body FROM job WHERE participant_code = 'OKAY02' AND is_current = 1") })
+        let kept = try #require(try fixture.queue.read { try Row.fetchOne($0, sql: $0.onLatestTarget("SELECT request_id, platform_updated_at, state, attempts, body FROM target_job WHERE participant_code = 'OKAY02' AND is_current = 1")) })
         #expect((kept["request_id"] as String?)?.count == 36)
         #expect(kept["platform_updated_at"] as Int64? == 1_704_164_646_000)
         #expect(kept["state"] as String == "succeeded")
@@ -91,7 +91,7 @@ struct PurgeTests {
         let error = try #require(throws: BackfillError.self) {
             try PurgeStore.purge(fixture.queue, path: fixture.path, scope: .all)
         }
-        #expect(error.message == "the database is held by a running `backfill run` (pid 1); purge is refused until it finishes or is stopped")
+        #expect(error.message == "the database is held by a running `backfill run` (pid 1 on host \(ProcessInfo.processInfo.hostName) (backfill run, since 2025-01-01T00:00:00Z)); purge is refused until it finishes or is stopped")
         #expect(contains(try fileBytes(fixture), "zoe.ohara@example.com"))
     }
 }

@@ -71,12 +71,15 @@ struct ReportFixture {
         if run { try simulateRun() }
     }
 
+    /// The target the simulated run sends to.
+    static let target = Target(profile: .zerohash, baseURL: "http://127.0.0.1:9/")
+
     /// Sends every pending job through `RunStore` with scripted answers; each attempt takes `latency(n)` ms,
     /// n counting attempts from 0: 10, 20, ... 100, 10, 20, ...
     func simulateRun() throws {
-        let store = RunStore(database: queue)
+        let store = try RunStore(database: queue, target: ReportFixture.target)
         var clock = ReportFixture.runStart
-        let runID = try store.beginRun(now: clock, baseURL: "http://127.0.0.1:9/", rate: "1000/10s", concurrency: 2)
+        let runID = try store.beginRun(now: clock, rate: "1000/10s", concurrency: 2).id
         var sent = 0
         while true {
             let jobs = try store.claim(limit: 4, now: clock)

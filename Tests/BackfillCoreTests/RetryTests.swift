@@ -35,12 +35,12 @@ struct RetryTests {
         let fixture = try ReportFixture(scratch: scratch)
         let ledger = try DatabaseInspection.dump(fixture.queue).filter { $0.hasPrefix("attempt") }
         _ = try retry(RetryFilter(participants: ["RETRY1"]), fixture)
-        let row = try #require(try fixture.queue.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at FROM job WHERE participant_code = 'RETRY1' AND is_current = 1") })
+        let row = try #require(try fixture.queue.read { try Row.fetchOne($0, sql: $0.onLatestTarget("SELECT attempts, next_attempt_at FROM target_job WHERE participant_code = 'RETRY1' AND is_current = 1")) })
         #expect(row["attempts"] as Int == 0)
         #expect(row["next_attempt_at"] as Int64? == nil)
         #expect(try DatabaseInspection.dump(fixture.queue).filter { $0.hasPrefix("attempt") } == ledger)
         // The next run claims it with the stored request_id and bytes.
-        let claimed = try RunStore(database: fixture.queue).claim(limit: 10, now: testNow)
+        let claimed = try RunStore(database: fixture.queue, target: ReportFixture.target).claim(limit: 10, now: testNow)
         let job = try #require(claimed.first)
         #expect(claimed.count == 1 && job.participantCode == "RETRY1" && job.attempts == 0)
         let stored = try DatabaseInspection.currentJobs(fixture.queue)["RETRY1"]
@@ -104,7 +104,7 @@ struct RetryTests {
             try RetryStore.retry(fixture.queue, filter: RetryFilter(all: true), now: testNow)
         }
         #expect(error.code == "database_locked")
-        #expect(error.message == "the database is held by a running `backfill run` (pid 1); retry is refused until it finishes or is stopped")
+        #expect(error.message == "the database is held by a running `backfill run` (pid 1 on host \(ProcessInfo.processInfo.hostName) (backfill run, since 2025-01-01T00:00:00Z)); retry is refused until it finishes or is stopped")
         #expect(try DatabaseInspection.participants(fixture.queue, state: "failed") == ["FAIL01", "NETW01", "RETRY1"])
     }
 }

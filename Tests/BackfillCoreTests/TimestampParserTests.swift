@@ -23,6 +23,27 @@ struct TimestampParserTests {
     }
 
     @Test(arguments: [
+        ("1.6e12", "1600000000000"), ("1600000000000.0", "1600000000000"), ("1.6E+12", "1600000000000"),
+        ("160000000000000e-2", "1600000000000"), ("1.7e9", "1700000000"), ("1.70000000025e9", "1700000000.25"),
+        ("1600000000000.5", "1600000000000.5"), ("1600000000000", "1600000000000"), ("0.5", "0.5"), ("0", "0"),
+        ("0.0000016e18", "1600000000000"),
+    ])
+    func jsonNumberBecomesThePlainDecimalItIsExactly(_ json: String, _ plain: String) {
+        #expect(TimestampParser.plainDecimal(jsonNumber: json) == plain)
+    }
+
+    @Test(arguments: ["-1.6e12", "1e-5", "1e999", "1e", "1.", ".5", "1.6e12x", "NaN"])
+    func jsonNumberOutOfRangeOrMalformedHasNoPlainDecimal(_ json: String) {
+        #expect(TimestampParser.plainDecimal(jsonNumber: json) == nil)
+    }
+
+    @Test func textWithAnExponentIsNotATimestamp() {
+        // A CSV cell reading 1.6E+12 is a spreadsheet's rounding more often than an exact value.
+        #expect(TimestampParser.epochMilliseconds("1.6E+12") == nil)
+        #expect(TimestampParser.epochMilliseconds("1600000000000.0") == nil)
+    }
+
+    @Test(arguments: [
         ("2020-01-15", 1_579_046_400_000 as Int64),
         ("2024-02-29", 1_709_164_800_000),
         ("1970-01-01", 0),

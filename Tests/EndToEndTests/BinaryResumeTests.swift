@@ -43,8 +43,8 @@ extension EndToEnd {
 
                 // What the killed run left: some jobs done, some claimed or in flight, the rest pending.
                 let (inFlight, succeeded) = try Ledger.peek(path) { db in
-                    (try Set(Int64.fetchAll(db, sql: "SELECT id FROM job WHERE is_current = 1 AND state = 'in_flight'")),
-                     try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'") ?? 0)
+                    (try Set(Int64.fetchAll(db, sql: db.onLatestTarget("SELECT id FROM target_job WHERE is_current = 1 AND state = 'in_flight'"))),
+                     try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'succeeded'")) ?? 0)
                 }
                 #expect(!inFlight.isEmpty)
                 #expect(succeeded >= 300 && succeeded < 1_000)

@@ -35,8 +35,8 @@ extension EndToEnd {
 
                 // In-flight requests were finished and recorded; claimed-but-unsent jobs went back to pending.
                 let (inFlight, succeeded, exitCode, reason) = try Ledger.peek(path) { db in
-                    (try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'in_flight'") ?? -1,
-                     try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'") ?? 0,
+                    (try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'in_flight'")) ?? -1,
+                     try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'succeeded'")) ?? 0,
                      try Int.fetchOne(db, sql: "SELECT exit_code FROM run ORDER BY id DESC LIMIT 1"),
                      try String.fetchOne(db, sql: "SELECT stop_reason FROM run ORDER BY id DESC LIMIT 1"))
                 }
@@ -102,7 +102,7 @@ extension EndToEnd {
                 #expect(run.output.contains("second signal: exiting at once"))
                 // It did not wait for the requests in flight: they are still marked so.
                 let inFlight = try Ledger.peek(path) { db in
-                    try Set(Int64.fetchAll(db, sql: "SELECT id FROM job WHERE is_current = 1 AND state = 'in_flight'"))
+                    try Set(Int64.fetchAll(db, sql: db.onLatestTarget("SELECT id FROM target_job WHERE is_current = 1 AND state = 'in_flight'")))
                 }
                 #expect(!inFlight.isEmpty)
 

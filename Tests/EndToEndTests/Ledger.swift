@@ -1,3 +1,4 @@
+import BackfillCore
 import Foundation
 import GRDB
 
@@ -28,9 +29,9 @@ struct AttemptRow: Equatable {
 enum Ledger {
     static func jobs(_ db: DatabaseQueue) throws -> [JobRow] {
         try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, participant_code, state, attempts, request_id, body FROM job WHERE is_current = 1 ORDER BY id
-                """).map { row in
+            try Row.fetchAll(db, sql: db.onLatestTarget("""
+                SELECT id, participant_code, state, attempts, request_id, body FROM target_job WHERE is_current = 1 ORDER BY id
+                """)).map { row in
                 JobRow(id: row["id"], participantCode: row["participant_code"], state: row["state"],
                        attempts: row["attempts"], requestID: row["request_id"], body: Array(row["body"] as Data))
             }
@@ -63,7 +64,9 @@ enum Ledger {
             for table in tables {
                 let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
                 let values = columns.map { "quote(\"\($0)\")" }.joined(separator: " || '|' || ")
-                out += try String.fetchAll(db, sql: "SELECT '\(table): ' || \(values) FROM \"\(table)\" ORDER BY rowid")
+                // A WITHOUT ROWID table (job_send) has no rowid: order it by its text.
+                let withoutRowID = try Bool.fetchOne(db, sql: "SELECT wr FROM pragma_table_list WHERE name = ?", arguments: [table]) ?? false
+                out += try String.fetchAll(db, sql: "SELECT '\(table): ' || \(values) FROM \"\(table)\" ORDER BY \(withoutRowID ? "1" : "rowid")")
             }
             return out
         }
@@ -81,7 +84,15 @@ enum Ledger {
     /// How many current jobs of a database another process is writing have succeeded.
     static func succeededCount(atPath path: String) -> Int {
         (try? peek(path) { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'") ?? 0
+            try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'succeeded'")) ?? 0
         }) ?? 0
+    }
+}
+
+extension Database {
+    /// `sql` over the latest run's target: it reads `target_job`, `target_attempt` and `target_run`, which have
+    /// the columns of the one-target schema (a job's state there, its attempts, its last status...).
+    func onLatestTarget(_ sql: String) throws -> String {
+        try TargetScope.resolve(self, target: nil).sql(sql)
     }
 }

@@ -11,6 +11,8 @@ final class ByteSource {
     private var inflater: Inflater?
     private var pending: [UInt8] = []
     private var sniffed = false
+    /// The first bytes read, held back until there are two of them to compare with gzip's magic number.
+    private var head: [UInt8] = []
     private var eof = false
     static let chunkSize = 1 << 20
     /// Sees every chunk of content once, in order (used to hash the input).
@@ -77,13 +79,26 @@ final class ByteSource {
             }
             if n == 0 {
                 eof = true
+                if !sniffed {
+                    // Fewer than two bytes in all: too short to be gzip.
+                    sniffed = true
+                    let short = head
+                    head = []
+                    return short.isEmpty ? nil : short
+                }
                 if let inflater { return try inflater.finish() }
                 return nil
             }
             buffer.removeSubrange(n...)
             if !sniffed {
+                // A slow pipe can deliver the first byte alone; the magic check waits for the second.
+                if !head.isEmpty {
+                    buffer.insert(contentsOf: head, at: 0)
+                    head = []
+                }
+                if buffer.count < 2 { head = buffer; continue }
                 sniffed = true
-                if buffer.count >= 2, buffer[0] == 0x1F, buffer[1] == 0x8B { inflater = try Inflater(name: name) }
+                if buffer[0] == 0x1F, buffer[1] == 0x8B { inflater = try Inflater(name: name) }
             }
             guard let inflater else { return buffer }
             let out = try inflater.inflate(buffer)

@@ -23,6 +23,55 @@ enum ColumnTarget: Equatable, Hashable {
         case .reportColumn, .unknown: nil
         }
     }
+
+    /// How `source_file.columns` stores the target: its canonical name, null for an unknown column; a
+    /// `backfill_*` column is not stored.
+    var stored: JSONValue? {
+        switch self {
+        case .reportColumn: nil
+        case .unknown: .null
+        default: canonicalName.map(JSONValue.string)
+        }
+    }
+
+    /// The target `stored` wrote; nil for what it cannot have written.
+    init?(stored: JSONValue) {
+        switch stored {
+        case .null: self = .unknown
+        case .string(WireKey.participantCode): self = .participantCode
+        case .string(WireKey.platformUpdatedAt): self = .platformUpdatedAt
+        case .string(let name):
+            if let field = Field(name: name) {
+                self = .field(field)
+            } else if WireKey.nonUpdatable.contains(name) {
+                self = .nonUpdatable(name)
+            } else {
+                return nil
+            }
+        default: return nil
+        }
+    }
+}
+
+/// The columns of a failures report that ingest reads; its other `backfill_*` columns are ignored.
+enum ReportColumn {
+    /// `file:line` of the rejected row a correction replaces.
+    static let row = "backfill_row"
+    /// `rejected`, `held` or `failed`.
+    static let state = "backfill_state"
+    /// Present only in a `--redact` export: such a file is refused.
+    static let redacted = "backfill_redacted"
+
+    /// The normalized name of a source column, for comparing with the names above.
+    static func name(_ sourceName: String) -> String {
+        ColumnResolver.normalize(sourceName)
+    }
+
+    /// The file-level error for a redacted report.
+    static func redactedError(at location: String, column: String) -> BackfillError {
+        BackfillError("redacted_report",
+                      "\(location): this is a redacted report (column \(column)): it cannot be ingested, because its masked values would be sent; export it again without --redact")
+    }
 }
 
 /// Resolves input column names: case-insensitive, spaces and hyphens read as underscores, then the alias

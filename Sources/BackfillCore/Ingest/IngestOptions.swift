@@ -21,6 +21,24 @@ public func inputDisplayName(_ path: String) -> String {
     path == "-" ? "<stdin>" : path
 }
 
+/// Input text as a file-level error line quotes it: at most `limit` Unicode scalars (then `...`), with control
+/// characters written as `\u{1B}` so the message stays one line. A header can be a whole file's worth of
+/// bytes (a binary file, or JSONL read as CSV); the error should still fit on a screen.
+public func inputExcerpt(_ text: some StringProtocol, limit: Int = 200) -> String {
+    var out = ""
+    var taken = 0
+    for scalar in text.unicodeScalars {
+        if taken == limit { return out + "..." }
+        taken += 1
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+            out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}
+
 /// How `backfill ingest` reads and checks its inputs.
 public struct IngestOptions: Sendable {
     /// Forces the format instead of reading it from the extension. Default: nil (by extension; sniffed for stdin).
@@ -33,14 +51,26 @@ public struct IngestOptions: Sendable {
     public var extraIDTypes: [String]
     /// The clock, in epoch milliseconds: timestamps after it are "in the future". Default: the system clock.
     public var now: @Sendable () -> Int64
+    /// Reject a row whose normalized updatable field has more Unicode scalars than this; at most
+    /// `maxFieldLengthCeiling`. Default: 1,024 (`defaultMaxFieldLength`).
+    public var maxFieldLength: Int
+
+    /// The default `maxFieldLength`.
+    public static let defaultMaxFieldLength = 1_024
+    /// The largest `maxFieldLength` that keeps every body under the 64 KiB body limit (the sandbox answers
+    /// 413 above it): every updatable field at the limit, each scalar 4 bytes of UTF-8 (a `"` escaped is only 2; control
+    /// characters are refused), with 512 bytes for the keys, the timestamp and the request_id.
+    public static let maxFieldLengthCeiling = (64 * 1024 - 512) / (Field.allCases.count * 4)
 
     public init(format: InputFormat? = nil, mappings: [String] = [], strictColumns: Bool = false,
-                extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = Clock.epochMilliseconds) {
+                extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = Clock.epochMilliseconds,
+                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
         self.format = format
         self.mappings = mappings
         self.strictColumns = strictColumns
         self.extraIDTypes = extraIDTypes
         self.now = now
+        self.maxFieldLength = maxFieldLength
     }
 
     /// Validates what can be checked before any file is opened; errors name the option.
@@ -48,6 +78,10 @@ public struct IngestOptions: Sendable {
         _ = try ColumnResolver(mappings: mappings)
         for type in extraIDTypes where ValueNormalizer.snakeCase(type).isEmpty {
             throw BackfillError("bad_option", "--allow-id-type '\(type)': expected an id type name such as 'national_id'")
+        }
+        if !(1...IngestOptions.maxFieldLengthCeiling).contains(maxFieldLength) {
+            throw BackfillError("bad_option", "--max-field-length \(maxFieldLength): expected a number of characters " +
+                                "from 1 to \(IngestOptions.maxFieldLengthCeiling) (longer fields could make a body the API refuses as too large)")
         }
     }
 }

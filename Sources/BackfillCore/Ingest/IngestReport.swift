@@ -16,8 +16,8 @@ public struct IngestReport: Sendable {
     public var jobsSuperseded = 0
     /// Participants of this file whose current job is held.
     public var held = 0
-    /// Earlier rejected rows that this file (a corrected failures report) resolved.
-    public var resolvedRejections = 0
+    /// What the rows of a failures report fed back did (see `Correction`); nil for a plain file.
+    public var corrections: CorrectionCounts?
     /// Wall time of each phase, in order: read+store rows, fold, index, email check.
     public var phaseSeconds: [(phase: String, seconds: Double)] = []
     /// Notes about the columns, reported once.
@@ -33,5 +33,25 @@ public struct IngestReport: Sendable {
         entry.count += 1
         if entry.examples.count < 3 { entry.examples.append(example()) }
         rejectionsByCode[code] = entry
+    }
+}
+
+/// What the rows of one failures report fed back to ingest did to the rows they correct.
+public struct CorrectionCounts: Sendable, Equatable {
+    /// Accepted corrections: each replaced a rejected row, which no longer holds its participant.
+    public var applied = 0
+    /// Corrections after which their participant is still held by the row they name or by themselves: rejected
+    /// again, or left as they were.
+    public var stillRejected = 0
+    /// Corrections of rows an earlier correction already replaced: ignored.
+    public var alreadyReplaced = 0
+    /// Rows that named a row but were read as new rows (no such rejected row here, another participant's row).
+    public var unmatched = 0
+
+    public init(applied: Int = 0, stillRejected: Int = 0, alreadyReplaced: Int = 0, unmatched: Int = 0) {
+        self.applied = applied
+        self.stillRejected = stillRejected
+        self.alreadyReplaced = alreadyReplaced
+        self.unmatched = unmatched
     }
 }

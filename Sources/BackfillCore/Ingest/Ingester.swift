@@ -31,7 +31,8 @@ public final class Ingester {
         let source = try ByteSource(path: path)
         let format = try format(of: path, source: source)
         let now = options.now()
-        let normalizer = RowNormalizer(idTypes: rules.idTypes, strictColumns: options.strictColumns, now: now)
+        let normalizer = RowNormalizer(idTypes: rules.idTypes, strictColumns: options.strictColumns, now: now,
+                                       maxFieldLength: options.maxFieldLength)
         var report = IngestReport(path: path, format: format)
         let hashing = HashingSource(source)
 
@@ -47,7 +48,7 @@ public final class Ingester {
                     // A load at least as big as what is stored goes faster without the fold index: the fold then
                     // reads through SQLite's sorter, and the index is rebuilt once, in order, at the end.
                     let existing = try store.rowCount()
-                    let droppedIndex = existing == 0 || source.estimatedRows.map { $0 >= existing } == true
+                    var droppedIndex = existing == 0 || source.estimatedRows.map { $0 >= existing } == true
                         ? try store.dropFoldIndex() : nil
                     let fileID = try store.insertFile(path: path, format: format, now: now)
                     var phaseStart = ContinuousClock.now
@@ -58,6 +59,7 @@ public final class Ingester {
                     }
                     var firstRowID: Int64?
                     var lastRowID: Int64?
+                    var corrections: [CorrectionPass.Entry] = []
                     let pipeline = RowPipeline(source: rows, finish: { try hashing.drain() })
                     do {
                         while let batch = try pipeline.next() {
@@ -65,6 +67,9 @@ public final class Ingester {
                                 let id = try store.insertRow(row, fileID: fileID)
                                 if firstRowID == nil { firstRowID = id }
                                 lastRowID = id
+                                if let mark = row.correction, mark.row != nil || Correction.correctsByTimestamp(mark) {
+                                    corrections.append(CorrectionPass.Entry(rowID: id, mark: mark))
+                                }
                                 report.rowsRead += 1
                                 if row.isAccepted {
                                     report.rowsAccepted += 1
@@ -91,11 +96,22 @@ public final class Ingester {
                         report.notes.append("\(source.name): same content as '\(earlier)', ingested before: nothing changed")
                         return .rollback
                     }
-                    try store.finishFile(fileID, digest: digest, header: rows.header, report: report,
+                    let columns = SourceColumns(format: format, header: rows.header, resolved: rows.columnTargets)
+                    try store.finishFile(fileID, digest: digest, header: rows.header, columns: columns, report: report,
                                          rowRange: firstRowID.map { $0...lastRowID! })
+                    if rows.isCorrection { report.corrections = CorrectionCounts() }
                     if let first = firstRowID, let last = lastRowID {
-                        if rows.isCorrection {
-                            report.resolvedRejections = try store.resolveEarlierRejections(rowRange: first...last)
+                        if rows.isCorrection, !corrections.isEmpty {
+                            // Corrections look earlier rows up through the fold index.
+                            if existing > 0, let sql = droppedIndex {
+                                try store.rebuildIndex(sql)
+                                droppedIndex = nil
+                            }
+                            let pass = CorrectionPass(store: store, fileID: fileID, fileName: source.name, columns: columns)
+                            let (counts, notes) = try pass.run(corrections, firstRowID: first, earlierRows: existing > 0)
+                            report.corrections = counts
+                            report.notes += notes
+                            phase("corrections")
                         }
                         let fold = Fold(rules: rules)
                         let counts = try store.refold(rowRange: first...last, fold: fold, now: now)

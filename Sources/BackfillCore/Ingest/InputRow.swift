@@ -28,6 +28,8 @@ public struct InputRow: Sendable {
     public var values: [String?]
     /// Empty when the row is accepted.
     public var problems: [RowProblem]
+    /// What a failures report's own columns say about the row; nil for a row of a plain file.
+    public var correction: CorrectionMark?
 
     public init(line: Int, raw: String) {
         self.line = line

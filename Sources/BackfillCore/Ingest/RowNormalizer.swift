@@ -2,7 +2,8 @@ import ParticipantAPI
 
 /// Normalizes one input row and applies the row checks, which look at the row alone:
 /// participant_code missing or not 6 letters/digits; platform_updated_at missing, unparseable or in the
-/// future; a value in a non-updatable participant field; a malformed email; a PO Box address line;
+/// future; a control character in a field that is read; an updatable field longer than `--max-field-length`;
+/// a value in a non-updatable participant field; a malformed email; a PO Box address line;
 /// an unsupported id_number_type; and, under `--strict-columns`, a value in an unknown column.
 ///
 /// Pure: `now` is given, so the future check is testable.
@@ -12,11 +13,15 @@ public struct RowNormalizer: Sendable {
     public let strictColumns: Bool
     /// Epoch milliseconds: timestamps after this are "in the future".
     public let now: Int64
+    /// The most Unicode scalars a normalized updatable field may have.
+    public let maxFieldLength: Int
 
-    public init(idTypes: Set<String>, strictColumns: Bool, now: Int64) {
+    public init(idTypes: Set<String>, strictColumns: Bool, now: Int64,
+                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
         self.idTypes = idTypes
         self.strictColumns = strictColumns
         self.now = now
+        self.maxFieldLength = maxFieldLength
     }
 
     /// Builds a row from `(target, column name, value)` cells. A nil value is "not provided".
@@ -29,6 +34,10 @@ public struct RowNormalizer: Sendable {
             switch target {
             case .participantCode:
                 sawCode = true
+                if let value, let problem = Self.controlCharacter(in: value, column: column) {
+                    row.problems.append(problem)
+                    continue
+                }
                 guard let value, let code = ValueNormalizer.participantCode(value) else {
                     row.problems.append(RowProblem(code: "missing_participant_code", column: column,
                                                    message: "column '\(column)': participant_code is required"))
@@ -42,6 +51,10 @@ public struct RowNormalizer: Sendable {
                 }
             case .platformUpdatedAt:
                 sawTimestamp = true
+                if let value, let problem = Self.controlCharacter(in: value, column: column) {
+                    row.problems.append(problem)
+                    continue
+                }
                 guard let value, let text = ValueNormalizer.clean(value) else {
                     row.problems.append(RowProblem(code: "missing_platform_updated_at", column: column,
                                                    message: "column '\(column)': platform_updated_at is required"))
@@ -60,7 +73,16 @@ public struct RowNormalizer: Sendable {
                 }
                 row.platformUpdatedAt = ms
             case .field(let field):
-                guard let value, let v = ValueNormalizer.normalize(field, value) else { continue }
+                guard let value else { continue }
+                if let problem = Self.controlCharacter(in: value, column: column) {
+                    row.problems.append(problem)
+                    continue
+                }
+                guard let v = ValueNormalizer.normalize(field, value) else { continue }
+                if let problem = tooLong(v, column: column) {
+                    row.problems.append(problem)
+                    continue
+                }
                 row[field] = v
                 if let problem = check(field, v, column: column, original: value) { row.problems.append(problem) }
             case .nonUpdatable(let name):
@@ -88,6 +110,31 @@ public struct RowNormalizer: Sendable {
                                            message: "platform_updated_at is required"))
         }
         return row
+    }
+
+    /// The first control character (U+0000-U+001F except tab, and U+007F) in a value, as a problem naming the
+    /// column and the code point; the value itself is not quoted (it would put the character in a message).
+    ///
+    /// A byte loop: in UTF-8 these bytes never occur inside a multi-byte sequence, so each one is the character.
+    static func controlCharacter(in value: String, column: String) -> RowProblem? {
+        func isControl(_ b: UInt8) -> Bool { (b < 0x20 && b != 0x09) || b == 0x7F }
+        let found = value.utf8.withContiguousStorageIfAvailable { bytes in bytes.first(where: isControl) }
+            ?? value.utf8.first(where: isControl)
+        guard let found else { return nil }
+        let hex = String(found, radix: 16, uppercase: true)
+        return RowProblem(code: "control_character", column: column,
+                          message: "column '\(column)': control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex) is not allowed")
+    }
+
+    /// A normalized updatable value longer than `maxFieldLength` Unicode scalars (what a body's size depends on:
+    /// a grapheme cluster can hold any number of them), as a problem; the value is not quoted.
+    func tooLong(_ value: String, column: String) -> RowProblem? {
+        // A scalar takes at least one UTF-8 byte: most values are decided without counting.
+        guard value.utf8.count > maxFieldLength else { return nil }
+        let length = value.unicodeScalars.count
+        guard length > maxFieldLength else { return nil }
+        return RowProblem(code: "field_too_long", column: column,
+                          message: "column '\(column)': expected at most \(maxFieldLength) characters (--max-field-length), got \(length)")
     }
 
     /// The single-value checks of an updatable field (segment completeness is the fold's business).

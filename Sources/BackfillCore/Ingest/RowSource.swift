@@ -11,6 +11,9 @@ protocol RowSource: AnyObject {
     var header: [String]? { get }
     /// True for a failures report fed back (it has `backfill_*` columns): its rows are corrections.
     var isCorrection: Bool { get }
+    /// Every column as resolved (CSV: the header; JSONL: each key in the order first seen), for
+    /// `source_file.columns`.
+    var columnTargets: [(name: String, target: ColumnTarget)] { get }
 }
 
 /// Checks that no two source columns map to the same canonical name.
@@ -20,7 +23,7 @@ func checkDistinctTargets(_ columns: [(name: String, target: ColumnTarget)], whe
         guard let canonical = column.target.canonicalName else { continue }
         if let other = seen[canonical] {
             throw BackfillError("duplicate_column",
-                                "\(location): columns '\(other)' and '\(column.name)' both map to '\(canonical)'; keep one, or --map one of them elsewhere")
+                                "\(location): columns '\(inputExcerpt(other, limit: 100))' and '\(inputExcerpt(column.name, limit: 100))' both map to '\(canonical)'; keep one, or --map one of them elsewhere")
         }
         seen[canonical] = column.name
     }
@@ -32,9 +35,12 @@ final class CSVRowSource: RowSource {
     private let normalizer: RowNormalizer
     private let columns: [(name: String, target: ColumnTarget)]
     private let codeIndex: Int
+    /// Where `backfill_row` and `backfill_state` are, in a failures report.
+    private let markIndexes: (row: Int?, state: Int?)
     let header: [String]?
     let isCorrection: Bool
     private(set) var notes: [String] = []
+    var columnTargets: [(name: String, target: ColumnTarget)] { columns }
 
     init(source: ByteSource, resolver: ColumnResolver, normalizer: RowNormalizer) throws {
         reader = CSVReader(source: source)
@@ -51,11 +57,16 @@ final class CSVRowSource: RowSource {
             names.append(cell.trimmingCharacters(in: .whitespaces))
         }
         header = names
+        if let marked = names.first(where: { ReportColumn.name($0) == ReportColumn.redacted }) {
+            throw ReportColumn.redactedError(at: location, column: marked)
+        }
         columns = names.map { ($0, resolver.resolve($0)) }
+        markIndexes = (names.firstIndex { ReportColumn.name($0) == ReportColumn.row },
+                       names.firstIndex { ReportColumn.name($0) == ReportColumn.state })
         try checkDistinctTargets(columns, where: location)
         for required in [ColumnTarget.participantCode, .platformUpdatedAt] where !columns.contains(where: { $0.target == required }) {
             throw BackfillError("missing_column",
-                                "\(location): no column maps to '\(required.canonicalName!)' (columns: \(names.joined(separator: ", "))); rename one or use --map")
+                                "\(location): no column maps to '\(required.canonicalName!)' (columns: \(inputExcerpt(names.joined(separator: ", ")))); rename one or use --map")
         }
         codeIndex = columns.firstIndex { $0.target == .participantCode }!
         isCorrection = columns.contains { $0.target == .reportColumn }
@@ -74,6 +85,10 @@ final class CSVRowSource: RowSource {
         }
         for i in 0..<count where record.cells[i] == nil { badUTF8.append(columns[i].name) }
         var row = normalizer.normalize(line: record.line, raw: record.raw, cells: cells)
+        if isCorrection {
+            func cell(_ index: Int?) -> String? { index.flatMap { $0 < record.cells.count ? record.cells[$0] : nil } }
+            row.correction = CorrectionMark(row: cell(markIndexes.row), state: cell(markIndexes.state))
+        }
         for column in badUTF8 {
             row.problems.append(RowProblem(code: "invalid_utf8", column: column, message: "column '\(column)': not valid UTF-8 text"))
         }
@@ -97,6 +112,7 @@ final class JSONLRowSource: RowSource {
     private var done = false
     private var lineNumber = 0
     private var targets: [String: ColumnTarget] = [:]
+    private(set) var columnTargets: [(name: String, target: ColumnTarget)] = []
     private var reportedKeys: Set<String> = []
     let header: [String]? = nil
     private(set) var notes: [String] = []
@@ -151,8 +167,18 @@ final class JSONLRowSource: RowSource {
             var columns: [(name: String, target: ColumnTarget)] = []
             var typeProblems: [RowProblem] = []
             var cells: [(ColumnTarget, String, String?)] = []
+            let duplicates = Self.duplicateKeys(members)
+            for key in duplicates {
+                typeProblems.append(RowProblem(code: "duplicate_key", column: key,
+                                               message: "key '\(key)': appears more than once on this line"))
+            }
             for (key, value) in members {
-                let target = target(for: key)
+                let target = try target(for: key)
+                // A repeated key has no one value: none of its values is read (the problem above says why).
+                if !duplicates.isEmpty, duplicates.contains(key) {
+                    if !columns.contains(where: { $0.name == key }) { columns.append((key, target)) }
+                    continue
+                }
                 columns.append((key, target))
                 switch (target, value) {
                 case (_, .null):
@@ -160,7 +186,8 @@ final class JSONLRowSource: RowSource {
                 case (_, .string(let s)):
                     cells.append((target, key, s))
                 case (.platformUpdatedAt, .number(let n)):
-                    cells.append((target, key, n))
+                    // Its exact value, however written: `1.6e12` and `1600000000000.0` are whole milliseconds.
+                    cells.append((target, key, TimestampParser.plainDecimal(jsonNumber: n) ?? n))
                 case (.nonUpdatable, _), (.unknown, _):
                     cells.append((target, key, value.jsonText))
                 case (.reportColumn, _):
@@ -179,6 +206,7 @@ final class JSONLRowSource: RowSource {
             }
             try checkDistinctTargets(columns, where: "\(source.name):\(lineNumber)")
             var row = normalizer.normalize(line: lineNumber, raw: raw, cells: cells)
+            if isCorrection { row.correction = CorrectionMark(members: members) }
             // A missing code or timestamp is reported once; drop duplicates the type check already explains.
             if !typeProblems.isEmpty {
                 var explained = Set(typeProblems.map(\.column))
@@ -195,10 +223,25 @@ final class JSONLRowSource: RowSource {
         return nil
     }
 
-    private func target(for key: String) -> ColumnTarget {
+    /// Keys that occur more than once among an object's members, in order of first occurrence.
+    private static func duplicateKeys(_ members: [(key: String, value: JSONValue)]) -> [String] {
+        // A line has a dozen keys or so: comparing pairs is cheaper than hashing every key of every line.
+        var duplicates: [String] = []
+        for i in members.indices.dropFirst() {
+            let key = members[i].key
+            if members[..<i].contains(where: { $0.key == key }), !duplicates.contains(key) { duplicates.append(key) }
+        }
+        return duplicates
+    }
+
+    private func target(for key: String) throws -> ColumnTarget {
         if let t = targets[key] { return t }
         let t = resolver.resolve(key)
         targets[key] = t
+        columnTargets.append((key, t))
+        if t == .reportColumn, ReportColumn.name(key) == ReportColumn.redacted {
+            throw ReportColumn.redactedError(at: "\(source.name):\(lineNumber)", column: key)
+        }
         if t == .reportColumn { isCorrection = true }
         if t == .unknown, reportedKeys.insert(key).inserted {
             let hint = resolver.suggestion(for: key).map { " Did you mean '\($0)'?" } ?? ""

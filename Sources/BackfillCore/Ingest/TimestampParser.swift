@@ -17,6 +17,60 @@ public enum TimestampParser {
         return number(b)
     }
 
+    /// A JSON number written as the plain decimal the text rules read, exactly (no floating point): the
+    /// exponent applied and trailing fraction zeros dropped, so `1.6e12` and `1600000000000.0` read as the
+    /// whole milliseconds `1600000000000`, `1.70000000025e9` as the seconds `1700000000.25`, and
+    /// `1600000000000.5` stays a fraction of a millisecond (refused). Nil when it is not a non-negative number
+    /// or is far beyond any timestamp.
+    ///
+    /// JSON only: a CSV cell reading `1.6E+12` is more likely a spreadsheet's rounding than an exact value.
+    public static func plainDecimal(jsonNumber text: String) -> String? {
+        plainDecimal(Array(text.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func plainDecimal(_ b: [UInt8]) -> [UInt8]? {
+        var i = 0
+        var digits: [UInt8] = []
+        while i < b.count, digit(b[i]) != nil { digits.append(b[i]); i += 1 }
+        guard !digits.isEmpty else { return nil }
+        var point = digits.count
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, digit(b[i]) != nil { digits.append(b[i]); i += 1 }
+            guard i > start else { return nil }
+        }
+        if i < b.count, b[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var sign = 1
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                i += 1
+            }
+            var exponent = 0
+            let start = i
+            while i < b.count, let d = digit(b[i]) {
+                // Anything past a few dozen places is no timestamp; stop before the digits get absurd.
+                guard exponent < 100 else { return nil }
+                exponent = exponent * 10 + d
+                i += 1
+            }
+            guard i > start else { return nil }
+            point += sign * exponent
+        }
+        guard i == b.count else { return nil }
+        let leadingZeros = digits.prefix(while: { $0 == UInt8(ascii: "0") }).count
+        digits.removeFirst(min(leadingZeros, max(point - 1, 0)))
+        point -= min(leadingZeros, max(point - 1, 0))
+        guard point > 0, point <= 20 else { return nil }
+        if digits.count < point { digits += Array(repeating: UInt8(ascii: "0"), count: point - digits.count) }
+        var whole = Array(digits[..<point])
+        var fraction = Array(digits[point...])
+        while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        if !fraction.isEmpty { whole += [UInt8(ascii: ".")] + fraction }
+        return whole
+    }
+
     private static func number(_ b: [UInt8]) -> Int64? {
         var i = 0
         var whole: Int64 = 0

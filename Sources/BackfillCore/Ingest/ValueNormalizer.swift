@@ -12,13 +12,30 @@ public enum ValueNormalizer {
         var ascii = true
         for b in value.utf8 where b >= 0x80 { ascii = false; break }
         if ascii { return cleanASCII(value, collapse: collapse) }
-        let nfc = value.precomposedStringWithCanonicalMapping
-        if collapse {
-            let words = nfc.split(whereSeparator: { $0.isWhitespace })
-            return words.isEmpty ? nil : words.joined(separator: " ")
+        return cleanUnicode(value.precomposedStringWithCanonicalMapping, collapse: collapse)
+    }
+
+    /// Trims and collapses by Unicode scalar, not by `Character`: a space followed by a combining mark, a ZWJ
+    /// or a variation selector is one grapheme cluster, and splitting on whitespace Characters would drop the
+    /// mark with the space. Only White_Space scalars are removed or collapsed; every other scalar is kept.
+    private static func cleanUnicode(_ nfc: String, collapse: Bool) -> String? {
+        let scalars = nfc.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return nil }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        let inner = scalars[first...last]
+        guard collapse else { return String(inner) }
+        var out = String.UnicodeScalarView()
+        var previousSpace = false
+        for scalar in inner {
+            if scalar.properties.isWhitespace {
+                if !previousSpace { out.append(" ") }
+                previousSpace = true
+            } else {
+                out.append(scalar)
+                previousSpace = false
+            }
         }
-        let trimmed = nfc.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? nil : trimmed
+        return String(out)
     }
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }

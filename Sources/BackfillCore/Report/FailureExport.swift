@@ -8,8 +8,11 @@ public enum FailureFormat: String, Sendable, CaseIterable {
     case jsonl
 }
 
-/// `backfill report --failures`: one row per current job that failed or is held, then one per rejected input
-/// row with no usable participant. Streams through SQLite cursors: memory stays flat however many rows.
+/// `backfill report --failures`: one row per rejected input row (its cells as read: the cells a person must fix),
+/// and one per participant whose current job failed or is held for another reason (segment, duplicate email,
+/// an API refusal), with its folded values. A participant held only by rejected rows appears through them.
+/// Participants come in code order, each job row before its rejected rows; rejected rows with no usable
+/// participant come last, in input order. Streams through SQLite cursors: memory stays flat however many rows.
 ///
 /// ```swift
 /// let sink = try ReportSink(path: "failures.csv")
@@ -25,24 +28,38 @@ public struct FailureExport: Sendable {
         self.redact = redact
     }
 
-    /// Writes the export (a header line first for CSV); returns the number of rows.
-    public func write(_ db: Database, to sink: ReportSink) throws -> Int {
-        if format == .csv { try sink.write(CSVText.line(FailureRow.columns) + "\n") }
+    /// Writes the export (a header line first for CSV); returns the number of rows. A redacted export carries
+    /// a `backfill_redacted` column, which makes ingest refuse it.
+    /// - Parameter scope: the target whose failures are listed; nil: the latest run's.
+    public func write(_ db: Database, to sink: ReportSink, scope: TargetScope? = nil) throws -> Int {
+        let extra = try FailureExport.extraColumns(db)
+        if format == .csv { try sink.write(CSVText.line(FailureRow.columns(extra: extra, redacted: redact)) + "\n") }
         var count = 0
-        try FailureExport.forEachRow(db, collectingValues: redact) { row in
+        try FailureExport.forEachRow(db, collectingValues: redact, scope: scope) { row in
             let shown = redact ? row.redacted() : row
-            try sink.write((format == .csv ? shown.csvLine() : shown.jsonLine()) + "\n")
+            let line = format == .csv ? shown.csvLine(extra: extra, redacted: redact) : shown.jsonLine(extra: extra, redacted: redact)
+            try sink.write(line + "\n")
             count += 1
         }
         return count
     }
 
-    /// Every row of the export, unredacted: jobs by participant code, then rejected rows in input order.
+    /// The non-updatable and unknown columns that the export's rejected rows can fill: those of every file
+    /// that still has a rejected row.
+    public static func extraColumns(_ db: Database) throws -> [String] {
+        RawValues.extraColumns(try ReportSourceFile.all(db))
+    }
+
+    /// Every row of the export, unredacted, in the order described on the type.
     /// - Parameter collectingValues: gather each participant's values from all of its input rows, so that
     ///   `FailureRow.redacted()` finds them in messages (costs time; only `--redact` needs it).
-    public static func forEachRow(_ db: Database, collectingValues: Bool = true, _ body: (FailureRow) throws -> Void) throws {
+    ///   - scope: the target whose failed jobs are listed (held jobs and rejected rows are the same on every
+    ///     target); nil: the latest run's.
+    public static func forEachRow(_ db: Database, collectingValues: Bool = true, scope: TargetScope? = nil,
+                                  _ body: (FailureRow) throws -> Void) throws {
+        let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let files = try ReportSourceFile.all(db)
-        try forEachJob(db, files: files, redact: collectingValues, body)
+        try forEachJob(db, files: files, redact: collectingValues, scope: scope, body)
         try forEachUnusableRow(db, files: files, body)
     }
 
@@ -52,72 +69,96 @@ public struct FailureExport: Sendable {
     private enum C {
         static let code = 0, state = 1, body = 2, platformUpdatedAt = 3, holdReasons = 4, emailConflict = 5,
                    email = 6, attempts = 7, lastAttemptAt = 8, lastStatus = 9, lastMessage = 10, requestID = 11,
-                   reportClass = 12, fileID = 13, line = 14, rowStatus = 15, raw = 16, sensitive = 17
+                   reportClass = 12, fileID = 13, line = 14, rowStatus = 15, raw = 16, rowUpdatedAt = 17,
+                   rejectCode = 18, rejectMessage = 19, sensitive = 20
     }
 
-    private static func forEachJob(_ db: Database, files: [Int64: ReportSourceFile], redact: Bool,
+    /// One participant while its rows stream by.
+    private struct Participant {
+        var job: FailureRow
+        var holds: [Fold.HoldReason]
+        var emailConflict: Bool
+        var email: String?
+        var rejected: [FailureRow] = []
+    }
+
+    private static func forEachJob(_ db: Database, files: [Int64: ReportSourceFile], redact: Bool, scope: TargetScope,
                                    _ body: (FailureRow) throws -> Void) throws {
         let rowColumns = sensitiveColumns.map { "r.\($0.name)" }.joined(separator: ", ")
-        // Many failures: walk the jobs in participant order through the unique index, so SQLite needs no sort
-        // (input rows come in fold order from input_row_fold). Few: find them through the state index and sort.
-        let many = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 1 AND state IN ('failed', 'held')") ?? 0
-        let cursor = try Row.fetchCursor(db, sql: """
+        // Only the rows that fold: a resolved or ignored row is history, not part of the job.
+        let cursor = try Row.fetchCursor(db, sql: scope.sql("""
             SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
                    j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
                    \(ReportErrorClass.sql) AS report_class,
-                   r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, \(rowColumns)
-            FROM job j \(many > 50_000 ? "INDEXED BY job_current" : "")
-            LEFT JOIN input_row r ON r.participant_code = j.participant_code
+                   r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, r.platform_updated_at,
+                   r.reject_code, r.reject_message, \(rowColumns)
+            FROM target_job j
+            LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
             WHERE j.is_current = 1 AND j.state IN ('failed', 'held')
             ORDER BY j.participant_code, r.platform_updated_at, r.id
-            """)
-        var current: FailureRow?
+            """))
+        var current: Participant?
         var code: String?
-        var bodyMissing = false
-        var lastRejected: [String: JSONValue]?
         func flush() throws {
-            guard var row = current else { return }
-            if bodyMissing, let raw = lastRejected {
-                // Nothing folds (every row was rejected): show the latest rejected row as it was read.
-                row.values = raw
-                row.values[WireKey.participantCode] = .string(code!)
-            }
-            try body(row)
+            guard let p = current else { return }
             current = nil
-            lastRejected = nil
+            if let job = try jobRow(db, p) { try body(job) }
+            for var row in p.rejected {
+                row.knownValues = p.job.knownValues
+                try body(row)
+            }
         }
         while let r = try cursor.next() {
             let participant: String = r[C.code]
             if participant != code {
                 try flush()
                 code = participant
-                current = try jobRow(db, r)
-                bodyMissing = r.hasNull(atIndex: C.body)
+                current = try participantRow(r)
             }
             guard let fileID: Int64 = r[C.fileID] else { continue }
             let file = files[fileID]
-            current!.sources.append("\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)")
+            let source = "\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)"
+            current!.job.sources.append(source)
             if redact {
                 for (i, field) in sensitiveColumns.enumerated() {
-                    if let v: String = r[C.sensitive + i] { current!.knownValues.append((field, v)) }
+                    if let v: String = r[C.sensitive + i] { current!.job.knownValues.append((field, v)) }
                 }
             }
-            if let raw: String = r[C.raw], let file {
-                let values = RawValues.read(raw, file: file)
-                lastRejected = values
+            guard (r[C.rowStatus] as String) == RowStatus.rejected.rawValue else { continue }
+            var rejected = rejectedRow(source: source, raw: r[C.raw], file: file, message: r[C.rejectMessage] ?? r[C.rejectCode],
+                                       participantCode: participant, platformUpdatedAt: r[C.rowUpdatedAt])
+            if redact {
                 for field in sensitiveColumns {
-                    if let v = values[field.name] { current!.knownValues.append((field, FailureRow.text(v))) }
+                    if let v = rejected.values[field.name] { current!.job.knownValues.append((field, FailureRow.text(v))) }
                 }
             }
+            rejected.participantCode = participant
+            current!.rejected.append(rejected)
         }
         try flush()
     }
 
-    /// The job part of a row: folded values from the body, outcome columns, and the message.
-    private static func jobRow(_ db: Database, _ r: Row) throws -> FailureRow {
+    /// A rejected input row as the person must fix it: its cells as read (or, once purged, what is left).
+    private static func rejectedRow(source: String, raw: String?, file: ReportSourceFile?, message: String?,
+                                    participantCode: String?, platformUpdatedAt: Int64?) -> FailureRow {
+        var row = FailureRow(state: "rejected", errorClass: ReportErrorClass.validation, message: message ?? "")
+        row.rejectedRow = source
+        row.sources = [source]
+        if let raw, let file {
+            row.values = RawValues.read(raw, file: file)
+        } else {
+            if let participantCode { row.values[WireKey.participantCode] = .string(participantCode) }
+            if let ms = platformUpdatedAt { row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(ms)) }
+        }
+        return row
+    }
+
+    /// A failed or held participant: folded values from the body and the outcome columns.
+    private static func participantRow(_ r: Row) throws -> Participant {
         let state: String = r[C.state]
         var row = FailureRow(state: state, errorClass: r[C.reportClass], httpStatus: r[C.lastStatus], message: "",
                              attempts: r[C.attempts], lastAttemptAt: r[C.lastAttemptAt], requestID: r[C.requestID])
+        row.participantCode = r[C.code]
         row.values[WireKey.participantCode] = .string(r[C.code])
         if let ms: Int64 = r[C.platformUpdatedAt] { row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(ms)) }
         if let body: [UInt8] = try r.withUnsafeData(atIndex: C.body, { $0.map { Array($0) } }),
@@ -126,25 +167,39 @@ public struct FailureExport: Sendable {
                 if case .string(let s) = value, !s.isEmpty { row.values[key] = .string(s) }
             }
         }
-        if state == "failed" {
-            row.message = r[C.lastMessage] ?? ""
-            return row
+        if state == "failed" { row.message = r[C.lastMessage] ?? "" }
+        var holds: [Fold.HoldReason] = []
+        if let json: String = r[C.holdReasons] {
+            holds = try JSONDecoder().decode([Fold.HoldReason].self, from: Data(json.utf8))
         }
-        var reasons: [String] = []
-        if let holds: String = r[C.holdReasons] {
-            let decoded = try JSONDecoder().decode([Fold.HoldReason].self, from: Data(holds.utf8))
-            reasons = decoded.map { "\($0.source): \($0.message)" }
-        }
-        if (r[C.emailConflict] as Int) == 1 {
+        return Participant(job: row, holds: holds, emailConflict: (r[C.emailConflict] as Int) == 1, email: r[C.email])
+    }
+
+    /// The participant's own row: always for a failed job; for a held one, when something other than its
+    /// rejected rows holds it (each rejected row holds it with one reason, sourced at that row), with those
+    /// reasons only. Nil when the rejected rows say it all.
+    private static func jobRow(_ db: Database, _ p: Participant) throws -> FailureRow? {
+        var row = p.job
+        if row.state == "failed" { return row }
+        let rejectedSources = Set(p.rejected.compactMap(\.rejectedRow))
+        let other = p.holds.filter { !rejectedSources.contains($0.source) }
+        guard !other.isEmpty || p.emailConflict || p.rejected.isEmpty else { return nil }
+        var reasons = other.map { "\($0.source): \($0.message)" }
+        if p.emailConflict {
             var others: [String] = []
-            if let email: String = r[C.email] {
+            if let email = p.email {
                 others = try String.fetchAll(db, sql: """
                     SELECT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
                     ORDER BY participant_code LIMIT 10
-                    """, arguments: [email, r[C.code] as String])
+                    """, arguments: [email, row.participantCode ?? ""])
             }
             let who = others.isEmpty ? "another participant" : others.joined(separator: ", ")
             reasons.append("the same folded email as \(who) (emails are unique per platform)")
+        }
+        if !p.rejected.isEmpty {
+            // Its rejected rows follow with their own reasons; this row says what else holds it.
+            row.errorClass = other.contains { !ReportErrorClass.isSegmentMessage($0.message) } ? ReportErrorClass.validation
+                : other.isEmpty ? ReportErrorClass.duplicateEmail : ReportErrorClass.segment
         }
         row.message = reasons.joined(separator: " | ")
         return row
@@ -161,15 +216,13 @@ public struct FailureExport: Sendable {
             let fileID: Int64 = r["file_id"]
             let file = files[fileID]
             let message: String? = r["reject_message"]
-            var row = FailureRow(state: "rejected", errorClass: ReportErrorClass.validation,
-                                 message: message ?? r["reject_code"] ?? "")
-            row.sources = ["\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)"]
-            if let raw: String = r["raw"], let file {
-                row.values = RawValues.read(raw, file: file)
-            } else {
+            let raw: String? = r["raw"]
+            var row = rejectedRow(source: "\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)", raw: raw, file: file,
+                                  message: message ?? r["reject_code"], participantCode: nil,
+                                  platformUpdatedAt: r["platform_updated_at"])
+            if raw == nil || file == nil {
                 // Purged (or unknown file): whatever normalized values are left.
                 for field in Field.allCases { if let v: String = r[field.name] { row.values[field.name] = .string(v) } }
-                if let ms: Int64 = r["platform_updated_at"] { row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(ms)) }
             }
             for field in sensitiveColumns {
                 if let v: String = r[field.name] { row.knownValues.append((field, v)) }

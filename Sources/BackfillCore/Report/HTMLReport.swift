@@ -28,34 +28,43 @@ public struct HTMLReport: Sendable {
     /// - Parameters:
     ///   - title: what the page is about (the database's name).
     ///   - now: epoch ms, printed as the time the page was made.
-    public func render(_ db: Database, title: String, now: Int64) throws -> String {
-        let summary = try ReportSummary.read(db, top: 10, redact: redact)
-        let timeline = try SendTimeline.read(db)
-        let latency = try LatencyDistribution.read(db)
+    ///   - scope: the target the page describes; nil: the latest run's.
+    public func render(_ db: Database, title: String, now: Int64, scope: TargetScope? = nil) throws -> String {
+        let scope = try scope ?? TargetScope.resolve(db, target: nil)
+        let summary = try ReportSummary.read(db, top: 10, redact: redact, scope: scope)
+        let timeline = try SendTimeline.read(db, scope: scope)
+        let latency = try LatencyDistribution.read(db, scope: scope)
         // Examples come from the failures export; the counts are the summary's, so the walk stops as soon as
         // every class has its examples and the held list is full.
         let heldTotal = summary.jobs["held"] ?? 0
         var wanted = Dictionary(uniqueKeysWithValues: summary.errorsByClass.map { ($0.name, min($0.count, examplesPerClass)) })
         var examples: [String: [FailureRow]] = [:]
         var held: [FailureRow] = []
+        // A held participant's rows are its own row and its rejected rows, one after the other.
+        var heldListed: Set<String> = []
         struct Enough: Error {}
         do {
-            try FailureExport.forEachRow(db, collectingValues: redact) { row in
+            try FailureExport.forEachRow(db, collectingValues: redact, scope: scope) { row in
+                let heldCode = row.state == "failed" ? nil : row.participantCode
+                let listed = heldCode.map(heldListed.contains) ?? false
+                if !listed, heldListed.count >= min(heldTotal, heldLimit), wanted.values.allSatisfy({ $0 <= 0 }) { throw Enough() }
                 let needExample = (wanted[row.errorClass] ?? 0) > 0
-                let needHeld = row.state == "held" && held.count < heldLimit
+                let needHeld = heldCode != nil && (listed || heldListed.count < heldLimit)
                 if needExample || needHeld {
                     let shown = redact ? row.redacted() : row
                     if needExample {
                         examples[row.errorClass, default: []].append(shown)
                         wanted[row.errorClass]! -= 1
                     }
-                    if needHeld { held.append(shown) }
+                    if let heldCode, needHeld {
+                        held.append(shown)
+                        heldListed.insert(heldCode)
+                    }
                 }
-                if held.count >= min(heldTotal, heldLimit), wanted.values.allSatisfy({ $0 <= 0 }) { throw Enough() }
             }
         } catch is Enough {}
         var page = HTMLPage(title: "Backfill report: \(title)")
-        page.paragraph("Made \(ReportTime.iso8601(now - now % 1000)) from \(title)\(redact ? " · personal data redacted" : "").", class: "sub")
+        page.paragraph("\(scope.headline) · made \(ReportTime.iso8601(now - now % 1000)) from \(title)\(redact ? " · personal data redacted" : "").", class: "sub")
 
         let total = summary.jobs.values.reduce(0, +)
         page.section("outcomes", "Outcomes") { s in
@@ -105,8 +114,8 @@ public struct HTMLReport: Sendable {
                 s += "<tr><td><code>\(HTMLText.escape(code(row)))</code></td><td><code>\(HTMLText.escape(row.errorClass))</code></td><td>\(HTMLText.escape(row.message))</td><td class=\"src\">\(HTMLText.escape(row.sources.map(shortSource).joined(separator: " ")))</td></tr>"
             }
             s += "</tbody></table>"
-            if heldTotal > held.count {
-                s += "<p>… and \(HTMLText.count(heldTotal - held.count)) more: <code>backfill report --failures</code> lists them all.</p>"
+            if heldTotal > heldListed.count {
+                s += "<p>… and \(HTMLText.count(heldTotal - heldListed.count)) more: <code>backfill report --failures</code> lists them all.</p>"
             }
         }
         page.section("rejected", "Rejected input rows") { s in
@@ -131,8 +140,7 @@ public struct HTMLReport: Sendable {
     }
 
     private func code(_ row: FailureRow) -> String {
-        if case .string(let c)? = row.values[WireKey.participantCode], row.state != "rejected" { return c }
-        return row.sources.first ?? "?"
+        row.participantCode ?? row.sources.first ?? "?"
     }
 
     /// `history.csv:12` for `/long/path/to/history.csv:12` (the full path is in the failures export).

@@ -15,11 +15,13 @@ public struct LatencyDistribution: Sendable, Equatable {
     }
 
     /// Every attempt that measured a latency (a crashed run's interrupted attempts did not).
-    public static func read(_ db: Database) throws -> LatencyDistribution {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT latency_ms, count(*) AS n FROM attempt WHERE outcome != 'interrupted'
+    /// - Parameter scope: the target whose attempts count; nil: the latest run's.
+    public static func read(_ db: Database, scope: TargetScope? = nil) throws -> LatencyDistribution {
+        let scope = try scope ?? TargetScope.resolve(db, target: nil)
+        let rows = try Row.fetchAll(db, sql: scope.sql("""
+            SELECT latency_ms, count(*) AS n FROM target_attempt WHERE outcome != 'interrupted'
             GROUP BY latency_ms ORDER BY latency_ms
-            """)
+            """))
         return LatencyDistribution(counts: rows.map { (ms: $0["latency_ms"] as Int64, count: $0["n"] as Int) })
     }
 

@@ -6,55 +6,49 @@ struct ReportSourceFile {
     /// As given to ingest (`<stdin>` for standard input).
     var name: String
     var format: InputFormat
-    /// CSV: what each header cell maps to (alias table; `--map` entries are not stored, so not applied).
-    var columns: [ColumnTarget]
+    /// What each column was read as, as ingest stored it (`--map` included).
+    var columns: SourceColumns
+    /// The file still has a rejected row.
+    var hasRejectedRows: Bool
 
     /// Every ingested file by id (a database holds few files).
     static func all(_ db: Database) throws -> [Int64: ReportSourceFile] {
-        let resolver = try ColumnResolver()
         var files: [Int64: ReportSourceFile] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, path, format, header FROM source_file") {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT f.id, f.path, f.format, f.header, f.columns,
+                   EXISTS (SELECT 1 FROM input_row r WHERE r.file_id = f.id AND r.status != 'accepted'
+                                                       AND r.status = 'rejected') AS rejected
+            FROM source_file f
+            """) {
             let path: String = row["path"]
             let format = InputFormat(rawValue: row["format"]) ?? .csv
-            var columns: [ColumnTarget] = []
-            if let header: String = row["header"], case .array(let cells)? = try? JSONParser.parse(Array(header.utf8)) {
-                columns = cells.map { cell in
-                    if case .string(let name) = cell { resolver.resolve(name) } else { .unknown }
-                }
-            }
-            files[row["id"]] = ReportSourceFile(name: inputDisplayName(path), format: format, columns: columns)
+            files[row["id"]] = ReportSourceFile(
+                name: inputDisplayName(path), format: format,
+                columns: SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"]),
+                hasRejectedRows: row["rejected"])
         }
         return files
     }
 }
 
-/// The values of a stored record (`input_row.raw`) as they were in the input, by canonical name
-/// (`participant_code`, `platform_updated_at`, the updatable fields). Empty cells, nulls and columns that are
-/// not one of those are left out. JSONL values keep their JSON type (a numeric zip stays a number).
+/// The values of a stored record (`input_row.raw`) as they were in the input, under their export names
+/// (see `SourceColumns`): `participant_code`, `platform_updated_at`, the updatable and non-updatable fields by
+/// canonical name, unknown columns by normalized name. JSONL values keep their JSON type.
 enum RawValues {
     static func read(_ raw: String, file: ReportSourceFile) -> [String: JSONValue] {
-        var values: [String: JSONValue] = [:]
-        switch file.format {
-        case .csv:
-            for (cell, target) in zip(CSVText.parseRecord(raw), file.columns) {
-                guard let name = canonical(target), !cell.isEmpty else { continue }
-                values[name] = .string(cell)
-            }
-        case .jsonl:
-            guard case .object(let members)? = try? JSONParser.parse(Array(raw.utf8)) else { return [:] }
-            let resolver = try! ColumnResolver()
-            for (key, value) in members {
-                guard let name = canonical(resolver.resolve(key)), value != .null else { continue }
-                values[name] = value
-            }
-        }
-        return values
+        file.columns.cells(raw)
     }
 
-    private static func canonical(_ target: ColumnTarget) -> String? {
-        switch target {
-        case .participantCode, .platformUpdatedAt, .field: target.canonicalName
-        case .nonUpdatable, .reportColumn, .unknown: nil
+    /// The columns beyond the canonical ones that rejected rows of these files can fill, in a stable order.
+    static func extraColumns(_ files: [Int64: ReportSourceFile]) -> [String] {
+        var seen: Set<String> = []
+        var nonUpdatable: [String] = []
+        var unknown: [String] = []
+        for (_, file) in files.sorted(by: { $0.key < $1.key }) where file.hasRejectedRows {
+            for name in file.columns.extraColumns where seen.insert(name).inserted {
+                if WireKey.nonUpdatable.contains(name) { nonUpdatable.append(name) } else { unknown.append(name) }
+            }
         }
+        return WireKey.nonUpdatable.filter(nonUpdatable.contains) + unknown.sorted()
     }
 }

@@ -49,10 +49,29 @@ public struct Redactor: Sendable {
         // Longest first, so a value containing another is masked whole.
         let sorted = values.filter { isSensitive($0.0) && $0.1.count >= 2 }.sorted { $0.1.count > $1.1.count }
         for (field, value) in sorted where out.range(of: value, options: .caseInsensitive) != nil {
-            out = out.replacingOccurrences(of: value, with: redact(field, value), options: .caseInsensitive)
+            out = initialledFields.contains(field)
+                ? replacingWords(value, with: redact(field, value), in: out)
+                : out.replacingOccurrences(of: value, with: redact(field, value), options: .caseInsensitive)
         }
         out = maskQuotedValues(out)
         return maskEmails(out)
+    }
+
+    /// `text` with `word` (case-insensitively) replaced where it stands as a word: a name is masked in
+    /// "Ann Lee" but "Cannot" keeps its letters.
+    static func replacingWords(_ word: String, with replacement: String, in text: String) -> String {
+        guard !word.isEmpty else { return text }
+        func isWordCharacter(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber } ?? false }
+        var out = ""
+        var position = text.startIndex
+        while let found = text.range(of: word, options: .caseInsensitive, range: position..<text.endIndex) {
+            let before = found.lowerBound > text.startIndex ? text[text.index(before: found.lowerBound)] : nil
+            let after = found.upperBound < text.endIndex ? text[found.upperBound] : nil
+            out += text[position..<found.lowerBound]
+            out += isWordCharacter(before) || isWordCharacter(after) ? String(text[found]) : replacement
+            position = found.upperBound
+        }
+        return out + text[position...]
     }
 
     /// Row-check messages read `column 'NAME': ... got 'VALUE'` (problems joined by `; `): masks VALUE when

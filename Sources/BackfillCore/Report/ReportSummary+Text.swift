@@ -5,6 +5,7 @@ extension ReportSummary {
     public func text() -> String {
         var lines: [String] = []
         let total = jobs.values.reduce(0, +)
+        lines.append(target.map { "target: \($0)" } ?? "target: none yet (nothing has been sent)")
         lines.append("jobs: \(total) participants")
         for state in StatusSummary.states { lines.append("  \(pad(state, 10)) \(jobs[state] ?? 0)") }
         lines.append("errors by class:")

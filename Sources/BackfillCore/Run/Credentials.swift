@@ -48,7 +48,7 @@ public struct Credentials: Sendable, CustomStringConvertible {
     }
 
     /// Lines `NAME=value` (blank lines and `#` comments skipped). Refused if group or others can read it.
-    static func readFile(_ path: String) throws -> [String: String] {
+    public static func readFile(_ path: String) throws -> [String: String] {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw BackfillError("credentials_unreadable", "\(path): cannot read the credentials file: \(String(cString: strerror(errno)))")

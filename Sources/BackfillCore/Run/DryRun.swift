@@ -14,10 +14,12 @@ public enum DryRun {
         let base = configuration.resolvedBaseURL
         var count = 0
         try database.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT participant_code, request_id, body FROM job
+            // What a run on this target would send: its pending jobs (and any a crashed run left in flight).
+            let scope = try TargetScope.resolve(db, target: configuration.target)
+            let rows = try Row.fetchCursor(db, sql: scope.sql("""
+                SELECT participant_code, request_id, body FROM target_job
                 WHERE is_current = 1 AND state IN ('pending', 'in_flight') ORDER BY id
-                """)
+                """))
             while let row = try rows.next() {
                 if let limit = configuration.limit, count >= limit { break }
                 let code: String = row["participant_code"]

@@ -20,9 +20,31 @@ public struct Explanation: Sendable, Codable {
         }
     }
 
+    /// Where a job stands on one target it was sent to.
+    public struct Send: Sendable, Codable {
+        public var target: String
+        public var state: String
+        public var attempts: Int
+        public var lastStatus: Int?
+        public var errorClass: String?
+        public var message: String?
+        /// ISO-8601, UTC.
+        public var lastAttemptAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case target, state, attempts, message
+            case lastStatus = "last_status"
+            case errorClass = "error_class"
+            case lastAttemptAt = "last_attempt_at"
+        }
+    }
+
     public struct JobVersion: Sendable, Codable {
         public var id: Int64
+        /// What ingest decided: `pending` (ready), `held` or `superseded`.
         public var state: String
+        /// The job on every target it was claimed for, oldest target first.
+        public var sends: [Send]
         public var isCurrent: Bool
         public var requestID: String?
         /// The exact body bytes as text.
@@ -32,7 +54,7 @@ public struct Explanation: Sendable, Codable {
         public var emailConflictWith: [String]
 
         enum CodingKeys: String, CodingKey {
-            case id, state, body
+            case id, state, body, sends
             case isCurrent = "is_current"
             case requestID = "request_id"
             case holdReasons = "hold_reasons"
@@ -41,17 +63,24 @@ public struct Explanation: Sendable, Codable {
     }
 
     public var participantCode: String
+    /// The target the first line describes (the latest run's unless one was named); nil when nothing was sent.
+    public var target: String?
+    /// The current job's state on that target (`pending`, `held`, `in_flight`, `succeeded`, `failed`).
+    public var stateOnTarget: String?
     public var rows: [SourceRow]
     /// Newest first; the first is current.
     public var jobs: [JobVersion]
 
     enum CodingKeys: String, CodingKey {
-        case rows, jobs
+        case rows, jobs, target
         case participantCode = "participant_code"
+        case stateOnTarget = "state_on_target"
     }
 
     /// Nil when the database knows nothing of the participant.
-    public static func read(_ db: Database, participantCode raw: String) throws -> Explanation? {
+    /// - Parameter scope: the target of the first line; nil: the latest run's.
+    public static func read(_ db: Database, participantCode raw: String, scope: TargetScope? = nil) throws -> Explanation? {
+        let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let code = ValueNormalizer.participantCode(raw) ?? raw
         let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
         let rows = try Row.fetchAll(db, sql: """
@@ -83,11 +112,25 @@ public struct Explanation: Sendable, Codable {
                     """, arguments: [email, code])
             }
             let body: Data? = row["body"]
-            return JobVersion(id: row["id"], state: row["state"], isCurrent: row["is_current"],
+            let sends = try Row.fetchAll(db, sql: """
+                SELECT t.profile, t.base_url, s.state, s.attempts, s.last_status, s.error_class, s.last_message, s.last_attempt_at
+                FROM job_send s JOIN target t ON t.id = s.target_id WHERE s.job_id = ? ORDER BY t.id
+                """, arguments: [row["id"] as Int64]).map { s -> Send in
+                let profile: String = s["profile"]
+                let target = Target(profile: Profile(rawValue: profile) ?? .zerohash, baseURL: s["base_url"])
+                let at: Int64? = s["last_attempt_at"]
+                return Send(target: target.name, state: s["state"], attempts: s["attempts"], lastStatus: s["last_status"],
+                            errorClass: s["error_class"], message: s["last_message"],
+                            lastAttemptAt: at.map { ISOTime.text(epochMilliseconds: $0) })
+            }
+            return JobVersion(id: row["id"], state: row["state"], sends: sends, isCurrent: row["is_current"],
                               requestID: row["request_id"], body: body.map { String(decoding: $0, as: UTF8.self) },
                               holdReasons: reasons, emailConflictWith: conflicts)
         }
         if rows.isEmpty && jobs.isEmpty { return nil }
-        return Explanation(participantCode: code, rows: rows, jobs: jobs)
+        let onTarget = try String.fetchOne(db, sql: scope.sql("""
+            SELECT state FROM target_job WHERE participant_code = ? AND is_current = 1
+            """), arguments: [code])
+        return Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows, jobs: jobs)
     }
 }

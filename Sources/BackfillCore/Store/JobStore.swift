@@ -38,12 +38,12 @@ struct JobStore {
         }
         s.bind(i, row.raw)
         if let first = row.problems.first {
-            s.bind(i + 1, "rejected")
+            s.bind(i + 1, RowStatus.rejected.rawValue)
             s.bind(i + 2, first.code)
             s.bind(i + 3, first.column)
             s.bind(i + 4, row.problems.map(\.message).joined(separator: "; "))
         } else {
-            s.bind(i + 1, "accepted")
+            s.bind(i + 1, RowStatus.accepted.rawValue)
             s.bind(i + 2, nil as String?)
             s.bind(i + 3, nil as String?)
             s.bind(i + 4, nil as String?)
@@ -78,18 +78,20 @@ struct JobStore {
         try String.fetchOne(db, sql: "SELECT path FROM source_file WHERE sha256 = ?", arguments: [digest])
     }
 
-    func finishFile(_ id: Int64, digest: String, header: [String]?, report: IngestReport, rowRange: ClosedRange<Int64>?) throws {
+    /// Records what was read: the digest, the header, what each column was read as, the counts and the rows.
+    func finishFile(_ id: Int64, digest: String, header: [String]?, columns: SourceColumns, report: IngestReport,
+                    rowRange: ClosedRange<Int64>?) throws {
         let headerJSON = header.map { cells -> String in
             var out: [UInt8] = []
             JSONWriter.write(.array(cells.map { .string($0) }), into: &out)
             return String(decoding: out, as: UTF8.self)
         }
         try db.execute(sql: """
-            UPDATE source_file SET sha256 = ?, header = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
-                                   first_row_id = ?, last_row_id = ?
+            UPDATE source_file SET sha256 = ?, header = ?, columns = ?, rows_read = ?, rows_accepted = ?,
+                                   rows_rejected = ?, first_row_id = ?, last_row_id = ?
             WHERE id = ?
-            """, arguments: [digest, headerJSON, report.rowsRead, report.rowsAccepted, report.rowsRejected,
-                             rowRange?.lowerBound, rowRange?.upperBound, id])
+            """, arguments: [digest, headerJSON, columns.storedJSON, report.rowsRead, report.rowsAccepted,
+                             report.rowsRejected, rowRange?.lowerBound, rowRange?.upperBound, id])
     }
 
     struct FoldCounts {
@@ -99,15 +101,17 @@ struct JobStore {
         var superseded = 0
     }
 
-    /// Folds again every participant named by the rows in `rowRange`, with all of their rows in the database,
-    /// streaming in participant order (SQLite sorts; no participant set is held in memory).
+    /// Folds again every participant named by the rows in `rowRange`, with all of their accepted and rejected
+    /// rows in the database (a `resolved` or `ignored` row is never folded), streaming in participant order
+    /// (SQLite sorts; no participant set is held in memory).
     func refold(rowRange: ClosedRange<Int64>, fold: Fold, now: Int64) throws -> FoldCounts {
         let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
         // Into an empty database every stored row is this file's: no need to pick the participants it names.
         let freshLoad = rowRange.lowerBound == 1
-        let filter = freshLoad
+        let filter = (freshLoad
             ? "r.participant_code IS NOT NULL AND ?1 <= ?2"
-            : "r.participant_code IN (SELECT participant_code FROM input_row WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)"
+            : "r.participant_code IN (SELECT participant_code FROM input_row WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)")
+            + " AND r.status IN ('\(RowStatus.accepted.rawValue)', '\(RowStatus.rejected.rawValue)')"
         let query = try FastStatement(db, sql: """
             SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
                    CASE WHEN r.status = 'rejected' THEN r.reject_message END, \(fieldColumns)
@@ -173,16 +177,74 @@ struct JobStore {
             """, arguments: [now])
     }
 
-    /// A corrected failures report was ingested: the earlier rejected rows of each participant it corrects
-    /// (with an accepted row) no longer hold that participant. They stay, marked `resolved`, for the audit trail.
-    func resolveEarlierRejections(rowRange: ClosedRange<Int64>) throws -> Int {
-        try db.execute(sql: """
-            UPDATE input_row SET status = 'resolved'
-            WHERE status = 'rejected' AND id < ?1 AND participant_code IN
-                (SELECT participant_code FROM input_row
-                 WHERE id BETWEEN ?1 AND ?2 AND status = 'accepted' AND participant_code IS NOT NULL)
-            """, arguments: [rowRange.lowerBound, rowRange.upperBound])
-        return db.changesCount
+    /// A stored input row as a correction sees it.
+    struct StoredRow {
+        var id: Int64
+        var fileID: Int64
+        var line: Int64
+        var participantCode: String?
+        var platformUpdatedAt: Int64?
+        var status: RowStatus
+        var rejectCode: String?
+        var rejectMessage: String?
+        /// Nil once purged.
+        var raw: String?
+    }
+
+    private static let storedRowColumns = """
+        id, file_id, line, participant_code, platform_updated_at, status, reject_code, reject_message, raw
+        """
+
+    private static func storedRow(_ row: Row) -> StoredRow {
+        StoredRow(id: row[0], fileID: row[1], line: row[2], participantCode: row[3], platformUpdatedAt: row[4],
+                  status: row[5], rejectCode: row[6], rejectMessage: row[7], raw: row[8])
+    }
+
+    // A correction file makes these lookups once per row: the statements are prepared once (`cachedStatement`).
+
+    func storedRow(id: Int64) throws -> StoredRow? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.storedRowColumns) FROM input_row WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(Self.storedRow)
+    }
+
+    /// The rejected and resolved rows at `line` of these files, in storage order (through `input_row_correctable`).
+    func correctableRows(fileIDs: [Int64], line: Int64) throws -> [StoredRow] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(Self.storedRowColumns) FROM input_row
+            WHERE file_id = ? AND line = ? AND status != 'accepted' AND status IN (?, ?)
+            """)
+        return try fileIDs.sorted().flatMap { fileID in
+            try Row.fetchAll(statement, arguments: [fileID, line, RowStatus.rejected, RowStatus.resolved]).map(Self.storedRow)
+        }
+    }
+
+    /// The participant's rejected rows at `platformUpdatedAt` stored before row `beforeID` (through the fold index).
+    func rejectedRows(participantCode: String, platformUpdatedAt: Int64, before beforeID: Int64) throws -> [StoredRow] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(Self.storedRowColumns) FROM input_row
+            WHERE participant_code = ? AND platform_updated_at = ? AND status = ? AND id < ?
+            ORDER BY id
+            """)
+        return try Row.fetchAll(statement, arguments: [participantCode, platformUpdatedAt, RowStatus.rejected, beforeID])
+            .map(Self.storedRow)
+    }
+
+    /// Ids and display names (`file` of `file:line`) of the stored files.
+    func fileNames() throws -> [(id: Int64, name: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, path FROM source_file ORDER BY id").map { ($0["id"], inputDisplayName($0["path"])) }
+    }
+
+    /// What the columns of a stored file were read as.
+    func sourceColumns(fileID: Int64) throws -> SourceColumns? {
+        try Row.fetchOne(db, sql: "SELECT format, header, columns FROM source_file WHERE id = ?", arguments: [fileID]).map {
+            SourceColumns(format: InputFormat(rawValue: $0["format"]) ?? .csv, headerJSON: $0["header"], columnsJSON: $0["columns"])
+        }
+    }
+
+    /// Sets the fate of these rows (a correction replaced them, or changed nothing).
+    func setStatus(_ status: RowStatus, rowIDs: [Int64]) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE input_row SET status = ? WHERE id = ?")
+        for id in rowIDs { try statement.execute(arguments: [status, id]) }
     }
 
     /// Distinct participants named by the rows in `rowRange`.

@@ -6,9 +6,10 @@ import ParticipantAPI
 ///
 /// - no current job: a new one (pending, or held);
 /// - same body and hold reasons as the current job: unchanged;
-/// - the current job was never sent (pending or held): it is superseded by a new one;
-/// - the current job was sent (in flight, succeeded, failed): a new job only if the payload changed;
-///   the sent one keeps its state for the audit trail.
+/// - the current job was never sent to any target: it is superseded by a new one;
+/// - the current job was sent to some target (in flight, succeeded, failed there, or attempted): a new job
+///   only if the payload changed; the sent one keeps its sending rows for the audit trail. Every target the
+///   new job was not sent to sees it as pending.
 struct JobWriter {
     enum Outcome { case created, unchanged, replaced }
 
@@ -23,7 +24,9 @@ struct JobWriter {
         self.now = now
         self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
-            SELECT id, state, body, hold_reasons FROM job WHERE participant_code = ? AND is_current = 1
+            SELECT id, state, body, hold_reasons,
+                   EXISTS (SELECT 1 FROM job_send s WHERE s.job_id = job.id AND (s.state != 'pending' OR s.attempts > 0))
+            FROM job WHERE participant_code = ? AND is_current = 1
             """)
         insert = try FastStatement(db, sql: """
             INSERT INTO job (participant_code, is_current, state, request_id, body, platform_updated_at, email,
@@ -31,25 +34,24 @@ struct JobWriter {
             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
             """)
         retire = try FastStatement(db, sql: """
-            UPDATE job SET is_current = 0, state = CASE WHEN state IN ('pending', 'held') THEN 'superseded' ELSE state END,
-                           updated_at = ?2
+            UPDATE job SET is_current = 0, state = 'superseded', updated_at = ?2
             WHERE id = ?1
             """)
     }
 
     func write(_ result: Fold.Result) throws -> Outcome {
         let holds = result.isHeld ? Self.holdJSON(result.holdReasons) : nil
-        var existing: (id: Int64, state: String, body: [UInt8]?, holds: String?)?
+        var existing: (id: Int64, sent: Bool, body: [UInt8]?, holds: String?)?
         if !noJobsYet {
             find.bind(1, result.participantCode)
             if try find.step() {
-                existing = (find.int64(0)!, find.string(1)!, find.blob(2), find.string(3))
+                existing = (find.int64(0)!, find.int64(4) == 1, find.blob(2), find.string(3))
             }
             find.reset()
         }
         var outcome = Outcome.created
         if let existing {
-            let sent = !(existing.state == "pending" || existing.state == "held")
+            let sent = existing.sent
             if existing.body == result.body && (sent || existing.holds == holds) { return .unchanged }
             retire.bind(1, existing.id)
             retire.bind(2, now)
@@ -57,7 +59,7 @@ struct JobWriter {
             outcome = sent ? .created : .replaced
         }
         insert.bind(1, result.participantCode)
-        insert.bind(2, result.isHeld ? "held" : "pending")
+        insert.bind(2, (result.isHeld ? JobState.held : JobState.pending).rawValue)
         insert.bind(3, result.requestID)
         insert.bind(4, result.body)
         insert.bind(5, result.platformUpdatedAt)

@@ -4,7 +4,8 @@ import ParticipantAPI
 
 /// What `backfill purge` clears.
 public enum PurgeScope: String, Sendable {
-    /// Participants whose current job succeeded: every version of their job, their attempts and input rows.
+    /// Participants whose current job succeeded on the target: every version of their job, their attempts
+    /// and input rows.
     case succeeded
     /// Every participant and every input row, rejected ones included.
     case all
@@ -24,7 +25,7 @@ public struct PurgeResult: Sendable, Equatable {
 /// `backfill purge`: removes personal data once it is no longer needed, keeping the audit trail (participant
 /// codes, request_ids, timestamps, states, attempt counts, statuses, error classes, reject codes).
 ///
-/// Cleared: `job.body`, `job.response`, `job.email`, `job.last_message`; in `job.hold_reasons`, the messages of
+/// Cleared: `job.body`, `job.email`, `job_send.response` and `job_send.last_message` (every target); in `job.hold_reasons`, the messages of
 /// rejected rows (they quote values; segment messages, which never do, stay); `attempt.message`,
 /// `attempt.response_body`; `input_row.raw`, the 11 field columns and `reject_message`. Then the WAL is
 /// checkpointed and truncated and the database VACUUMed, so no purged value survives in the files
@@ -33,7 +34,8 @@ public enum PurgeStore {
     /// The message a purged rejected-row hold reason keeps.
     public static let purgedReason = "input row rejected (details purged)"
 
-    public static func purge(_ queue: DatabaseQueue, path: String, scope: PurgeScope) throws -> PurgeResult {
+    /// - Parameter target: with `.succeeded`, the target the jobs succeeded on; nil: the latest run's.
+    public static func purge(_ queue: DatabaseQueue, path: String, scope: PurgeScope, target: Target? = nil) throws -> PurgeResult {
         let before = fileBytes(path)
         var result = PurgeResult(participants: 0, jobs: 0, attempts: 0, inputRows: 0, bytesBefore: before, bytesAfter: before)
         try queue.writeWithoutTransaction { db in
@@ -41,9 +43,13 @@ public enum PurgeStore {
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.inTransaction(.immediate) {
                 try RunLock.refuseIfHeld(db, action: "purge")
+                let targetID = try TargetScope.resolve(db, target: target).stored?.id ?? -1
                 let participants = scope == .all
                     ? "SELECT DISTINCT participant_code FROM job"
-                    : "SELECT participant_code FROM job WHERE is_current = 1 AND state = 'succeeded'"
+                    : """
+                      SELECT j.participant_code FROM job_send s JOIN job j ON j.id = s.job_id
+                      WHERE s.target_id = \(targetID) AND s.state = 'succeeded' AND j.is_current = 1
+                      """
                 try db.execute(sql: "CREATE TEMP TABLE purge_participant (code TEXT PRIMARY KEY) WITHOUT ROWID")
                 try db.execute(sql: "INSERT OR IGNORE INTO purge_participant \(participants)")
                 result.participants = try Int.fetchOne(db, sql: "SELECT count(*) FROM purge_participant") ?? 0
@@ -54,7 +60,11 @@ public enum PurgeStore {
                     """)
                 result.attempts = db.changesCount
                 try db.execute(sql: """
-                    UPDATE job SET body = NULL, response = NULL, email = NULL, last_message = NULL,
+                    UPDATE job_send SET response = NULL, last_message = NULL
+                    WHERE job_id IN (\(jobs)) AND (response IS NOT NULL OR last_message IS NOT NULL)
+                    """)
+                try db.execute(sql: """
+                    UPDATE job SET body = NULL, email = NULL,
                         hold_reasons = CASE WHEN hold_reasons IS NULL THEN NULL ELSE (
                             SELECT json_group_array(json_object(
                                 'source', json_extract(h.value, '$.source'),

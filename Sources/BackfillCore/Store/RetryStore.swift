@@ -46,10 +46,12 @@ public struct RetryFilter: Sendable, Equatable {
         }
     }
 
-    /// SQL conditions over `job` and their arguments.
-    func whereClause() -> (sql: String, arguments: StatementArguments) {
-        var parts = ["is_current = 1", "state = 'failed'"]
-        var arguments: [(any DatabaseValueConvertible)?] = []
+    /// SQL conditions over `job_send` (one target's rows) and their arguments.
+    func whereClause(targetID: Int64) -> (sql: String, arguments: StatementArguments) {
+        var parts = ["target_id = ?", "state = 'failed'"]
+        var arguments: [(any DatabaseValueConvertible)?] = [targetID]
+        var jobParts = ["is_current = 1"]
+        var jobArguments: [(any DatabaseValueConvertible)?] = []
         func list<T: DatabaseValueConvertible>(_ column: String, _ values: [T]) {
             guard !values.isEmpty else { return }
             parts.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
@@ -57,27 +59,35 @@ public struct RetryFilter: Sendable, Equatable {
         }
         list("error_class", classes)
         list("last_status", statuses)
-        list("participant_code", participants.map { ValueNormalizer.participantCode($0) ?? $0 })
+        let codes = participants.map { ValueNormalizer.participantCode($0) ?? $0 }
+        if !codes.isEmpty {
+            jobParts.append("participant_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
+            jobArguments += codes.map { $0 as (any DatabaseValueConvertible)? }
+        }
         if let since {
             parts.append("last_attempt_at >= ?")
             arguments.append(since)
         }
-        return (parts.joined(separator: " AND "), StatementArguments(arguments))
+        parts.append("job_id IN (SELECT id FROM job WHERE \(jobParts.joined(separator: " AND ")))")
+        return (parts.joined(separator: " AND "), StatementArguments(arguments + jobArguments))
     }
 }
 
-/// `backfill retry`: failed jobs back to pending, so the next run sends them again with their stored
-/// request_id and bytes (idempotent). Attempts are reset to 0, so each gets a full set; the ledger keeps
-/// every earlier attempt. Succeeded, held and pending jobs are never touched.
+/// `backfill retry`: failed jobs of one target back to pending there, so the next run on that target sends
+/// them again with their stored request_id and bytes (idempotent). Attempts are reset to 0, so each gets a
+/// full set; the ledger keeps every earlier attempt. Succeeded, held and pending jobs, and every other
+/// target, are never touched.
 public enum RetryStore {
     /// Moves the selected failed jobs; returns how many. Refused while a live run holds the database.
-    public static func retry(_ queue: DatabaseQueue, filter: RetryFilter, now: Int64) throws -> Int {
+    /// - Parameter target: nil: the latest run's target.
+    public static func retry(_ queue: DatabaseQueue, filter: RetryFilter, target: Target? = nil, now: Int64) throws -> Int {
         try filter.validate()
         return try queue.write { db in
             try RunLock.refuseIfHeld(db, action: "retry")
-            let (conditions, arguments) = filter.whereClause()
+            guard let stored = try TargetScope.resolve(db, target: target).stored else { return 0 }
+            let (conditions, arguments) = filter.whereClause(targetID: stored.id)
             try db.execute(sql: """
-                UPDATE job SET state = 'pending', next_attempt_at = NULL, attempts = 0, updated_at = ?
+                UPDATE job_send SET state = 'pending', next_attempt_at = NULL, attempts = 0, updated_at = ?
                 WHERE \(conditions)
                 """, arguments: [now] + arguments)
             return db.changesCount
@@ -85,11 +95,12 @@ public enum RetryStore {
     }
 
     /// How many failed jobs the filter selects, without moving them.
-    public static func count(_ queue: DatabaseQueue, filter: RetryFilter) throws -> Int {
+    public static func count(_ queue: DatabaseQueue, filter: RetryFilter, target: Target? = nil) throws -> Int {
         try filter.validate()
         return try queue.read { db in
-            let (conditions, arguments) = filter.whereClause()
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE \(conditions)", arguments: arguments) ?? 0
+            guard let stored = try TargetScope.resolve(db, target: target).stored else { return 0 }
+            let (conditions, arguments) = filter.whereClause(targetID: stored.id)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM job_send WHERE \(conditions)", arguments: arguments) ?? 0
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A job handed to a worker: what is sent, exactly as stored by ingest.
 public struct ClaimedJob: Sendable {
@@ -36,60 +37,127 @@ public enum JobTransition: Sendable, Equatable {
     case pending(notBefore: Int64?, countsAttempt: Bool)
 }
 
-/// The run's database side. Every method is one short transaction on the writer's connection.
-public struct RunStore: Sendable {
+/// The run's database side, for one target: the sending rows (`job_send`) of that target, its ledger rows and
+/// its runs. Every method is one short transaction on the writer's connection.
+public final class RunStore: Sendable {
     public let database: DatabaseQueue
+    /// Where this store's jobs are sent.
+    public let target: StoredTarget
     /// Bytes of a response body kept in the ledger.
     public static let responseCap = 4096
 
-    public init(database: DatabaseQueue) {
+    private struct Cursor {
+        /// Fresh jobs (never claimed for this target) are claimed in id order past this one.
+        var lastFreshID: Int64 = 0
+        /// The run whose attempts are being recorded.
+        var runID: Int64?
+    }
+    private let cursor = Mutex(Cursor())
+
+    /// Finds (or records) the target in the database.
+    public init(database: DatabaseQueue, target: Target) throws {
         self.database = database
+        self.target = try database.write { db in try TargetStore.findOrCreate(db, target, now: Clock.epochMilliseconds()) }
     }
 
-    /// Marks the jobs a crashed run left in flight as interrupted in the ledger and makes them the first to send.
-    /// Their request_id and bytes are unchanged, so the resend is idempotent. Returns how many.
+    private var targetID: Int64 { target.id }
+
+    /// Recovers what a crashed run left on this target. Jobs it had started (`in_flight`: the request may have
+    /// reached the server) get an `interrupted` ledger row and go first in the queue, with the same request_id
+    /// and bytes, so the resend is idempotent. Jobs it had only claimed go back to pending with no attempt.
+    /// Returns how many were in flight.
     public func recoverInterrupted(now: Int64) throws -> Int {
-        try database.write { db in
+        let runID = cursor.withLock { $0.runID }
+        return try database.write { db in
+            try db.execute(sql: "UPDATE job_send SET state = 'pending', updated_at = ?1 WHERE target_id = ?2 AND state = 'claimed'",
+                           arguments: [now, targetID])
             try db.execute(sql: """
-                INSERT INTO attempt (job_id, number, request_id, started_at, ended_at, latency_ms, outcome, error_class, message)
-                SELECT id, attempts + 1, request_id, coalesce(last_attempt_at, ?1), ?1, 0, 'interrupted', 'interrupted',
-                       'the run that sent this was stopped before it recorded an answer; sent again with the same request_id'
-                FROM job WHERE is_current = 1 AND state = 'in_flight'
-                """, arguments: [now])
-            try db.execute(sql: "UPDATE job SET state = 'pending', next_attempt_at = 0, updated_at = ? WHERE is_current = 1 AND state = 'in_flight'",
-                           arguments: [now])
+                INSERT INTO attempt (job_id, number, request_id, started_at, ended_at, latency_ms, outcome, error_class,
+                                     message, target_id, run_id)
+                SELECT j.id, s.attempts + 1, j.request_id, coalesce(s.last_attempt_at, ?1), ?1, 0, 'interrupted', 'interrupted',
+                       'the run that sent this was stopped before it recorded an answer; sent again with the same request_id',
+                       ?2, (SELECT max(id) FROM run WHERE target_id = ?2 AND (?3 IS NULL OR id < ?3))
+                FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ?2 AND s.state = 'in_flight'
+                """, arguments: [now, targetID, runID])
+            try db.execute(sql: """
+                UPDATE job_send SET state = 'pending', next_attempt_at = 0, updated_at = ?1
+                WHERE target_id = ?2 AND state = 'in_flight'
+                """, arguments: [now, targetID])
             return db.changesCount
         }
     }
 
-    /// Claims up to `limit` sendable jobs (moves them to in_flight): due retries first, then fresh jobs in id order.
+    /// Claims up to `limit` sendable jobs (moves them to `claimed` on this target): due retries first, then
+    /// fresh jobs (never claimed for this target) in id order. A claimed job is not sent yet: `markStarted`
+    /// records its start.
     public func claim(limit: Int, now: Int64) throws -> [ClaimedJob] {
-        try database.write { db in
-            var jobs: [ClaimedJob] = []
-            let select = """
-                UPDATE job SET state = 'in_flight', last_attempt_at = ?1, updated_at = ?1
-                WHERE id IN (%@)
-                RETURNING id, participant_code, request_id, body, attempts
-                """
-            let due = "SELECT id FROM job WHERE is_current = 1 AND state = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
-            let fresh = "SELECT id FROM job WHERE is_current = 1 AND state = 'pending' AND next_attempt_at IS NULL ORDER BY id LIMIT ?2"
-            for inner in [due, fresh] where jobs.count < limit {
-                let rows = try Row.fetchAll(db, sql: select.replacingOccurrences(of: "%@", with: inner),
-                                            arguments: [now, limit - jobs.count])
-                for row in rows {
-                    let body: Data = row["body"]
-                    jobs.append(ClaimedJob(id: row["id"], participantCode: row["participant_code"],
-                                           requestID: row["request_id"], body: Array(body), attempts: row["attempts"]))
-                }
+        let after = cursor.withLock { $0.lastFreshID }
+        let (jobs, lastFresh) = try database.write { db -> ([ClaimedJob], Int64?) in
+            let due = try Int64.fetchAll(db, sql: """
+                SELECT s.job_id FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ?1 AND s.state = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
+                  AND j.is_current = 1 AND j.state = 'pending'
+                ORDER BY s.next_attempt_at, s.job_id LIMIT ?3
+                """, arguments: [targetID, now, limit])
+            var fresh: [Int64] = []
+            if due.count < limit {
+                fresh = try Int64.fetchAll(db, sql: """
+                    SELECT j.id FROM job j
+                    WHERE j.is_current = 1 AND j.state = 'pending' AND j.id > ?2
+                      AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+                    ORDER BY j.id LIMIT ?3
+                    """, arguments: [targetID, after, limit - due.count])
             }
-            return jobs.sorted { $0.id < $1.id }
+            if !due.isEmpty {
+                try db.execute(literal: """
+                    UPDATE job_send SET state = 'claimed', updated_at = \(now)
+                    WHERE target_id = \(targetID) AND job_id IN \(due)
+                    """)
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO job_send (target_id, job_id, state, attempts, updated_at) VALUES (?, ?, 'claimed', 0, ?)
+                """)
+            for id in fresh { try insert.execute(arguments: [targetID, id, now]) }
+            let ids = due + fresh
+            guard !ids.isEmpty else { return ([], nil) }
+            let jobs = try SQLRequest<Row>(literal: """
+                SELECT j.id, j.participant_code, j.request_id, j.body, s.attempts
+                FROM job j JOIN job_send s ON s.target_id = \(targetID) AND s.job_id = j.id
+                WHERE j.id IN \(ids) ORDER BY j.id
+                """).fetchAll(db).map { row -> ClaimedJob in
+                let body: Data = row["body"]
+                return ClaimedJob(id: row["id"], participantCode: row["participant_code"], requestID: row["request_id"],
+                                  body: Array(body), attempts: row["attempts"])
+            }
+            return (jobs, fresh.last)
         }
+        if let lastFresh { cursor.withLock { $0.lastFreshID = max($0.lastFreshID, lastFresh) } }
+        return jobs
     }
 
     /// When the next backed-off job becomes due, if any is waiting.
     public func nextDue() throws -> Int64? {
         try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM job WHERE is_current = 1 AND state = 'pending' AND next_attempt_at IS NOT NULL")
+            try Int64.fetchOne(db, sql: """
+                SELECT min(s.next_attempt_at) FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ? AND s.state = 'pending' AND s.next_attempt_at IS NOT NULL
+                  AND j.is_current = 1 AND j.state = 'pending'
+                """, arguments: [targetID])
+        }
+    }
+
+    /// Records that these claimed jobs' requests started: from now on a crash counts them as possibly sent.
+    public func markStarted(_ ids: [Int64], now: Int64) throws {
+        guard !ids.isEmpty else { return }
+        try database.write { db in
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+                try db.execute(literal: """
+                    UPDATE job_send SET state = 'in_flight', last_attempt_at = \(now), updated_at = \(now)
+                    WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)
+                    """)
+            }
         }
     }
 
@@ -98,62 +166,75 @@ public struct RunStore: Sendable {
         guard !ids.isEmpty else { return }
         try database.write { db in
             for chunk in stride(from: 0, to: ids.count, by: 500) {
-                let part = ids[chunk..<min(chunk + 500, ids.count)]
-                try db.execute(sql: "UPDATE job SET state = 'pending', updated_at = ? WHERE state = 'in_flight' AND id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
-                               arguments: StatementArguments([now] + part.map { $0 }))
+                let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+                try db.execute(literal: """
+                    UPDATE job_send SET state = 'pending', updated_at = \(now)
+                    WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)
+                    """)
             }
         }
     }
 
-    /// Writes a batch of attempts and their jobs' new states in one transaction.
+    /// Writes a batch of attempts and their jobs' new states on this target in one transaction.
     public func record(_ records: [AttemptRecord]) throws {
         guard !records.isEmpty else { return }
+        let runID = cursor.withLock { $0.runID }
         try database.write { db in
-            let insert = try db.makeStatement(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO attempt (job_id, number, request_id, started_at, ended_at, latency_ms, http_status,
-                                     outcome, error_class, message, response_body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     outcome, error_class, message, response_body, target_id, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let update = try db.makeStatement(sql: """
-                UPDATE job SET state = ?2, attempts = attempts + ?3, next_attempt_at = ?4, last_attempt_at = ?5,
-                               last_status = ?6, error_class = ?7, last_message = ?8,
-                               response = coalesce(?9, response), updated_at = ?10
-                WHERE id = ?1
+            let update = try db.cachedStatement(sql: """
+                UPDATE job_send SET state = ?3, attempts = attempts + ?4, next_attempt_at = ?5, last_attempt_at = ?6,
+                                    last_status = ?7, error_class = ?8, last_message = ?9,
+                                    response = coalesce(?10, response), updated_at = ?11
+                WHERE target_id = ?1 AND job_id = ?2
                 """)
             for r in records {
                 let capped = r.responseBody.map { Data($0.prefix(RunStore.responseCap)) }
                 try insert.execute(arguments: [r.jobID, r.number, r.requestID, r.startedAt, r.endedAt,
                                                r.endedAt - r.startedAt, r.status, r.outcome, r.errorClass,
-                                               r.message, capped])
-                let state: String
+                                               r.message, capped, targetID, runID])
+                let state: SendState
                 var counts = 1
                 var notBefore: Int64?
                 switch r.transition {
-                case .succeeded: state = "succeeded"
-                case .failed: state = "failed"
-                case .pending(let nb, let c): state = "pending"; notBefore = nb; counts = c ? 1 : 0
+                case .succeeded: state = .succeeded
+                case .failed: state = .failed
+                case .pending(let nb, let c): state = .pending; notBefore = nb; counts = c ? 1 : 0
                 }
                 let response = r.transition == .succeeded ? r.responseBody.map { Data($0) } : nil
-                try update.execute(arguments: [r.jobID, state, counts, notBefore, r.startedAt, r.status,
+                try update.execute(arguments: [targetID, r.jobID, state, counts, notBefore, r.startedAt, r.status,
                                                r.transition == .succeeded ? nil : r.errorClass,
                                                r.transition == .succeeded ? nil : r.message, response, r.endedAt])
             }
         }
     }
 
-    /// Counts by state of current jobs, for progress and the summary.
+    /// Counts by state of current jobs on this target, for progress and the summary.
     public func counts() throws -> [String: Int] {
-        try database.read { db in try StatusSummary.read(db).jobs }
+        try database.read { db in try StatusSummary.jobCounts(db, targetID: targetID) }
     }
 
-    /// Starts a run row; returns its id.
-    public func beginRun(now: Int64, baseURL: String, rate: String, concurrency: Int) throws -> Int64 {
-        try database.write { db in
-            try RunLock.acquire(db, now: now)
-            try db.execute(sql: "INSERT INTO run (started_at, base_url, rate, concurrency) VALUES (?, ?, ?, ?)",
-                           arguments: [now, baseURL, rate, concurrency])
-            return db.lastInsertedRowID
+    /// Takes the run lock and starts a run row on this target; returns its id and the stale lock it took
+    /// over, if any. Throws when a live process holds the lock.
+    public func beginRun(now: Int64, rate: String, concurrency: Int) throws -> (id: Int64, tookOver: RunLock.Holder?) {
+        let begun = try database.write { db -> (Int64, RunLock.Holder?) in
+            let stale = try RunLock.acquire(db, now: now)
+            // A run that never ended died: it ends now as `crashed`, at its last recorded activity.
+            try db.execute(sql: """
+                UPDATE run SET stop_reason = 'crashed',
+                    ended_at = max(started_at, coalesce((SELECT max(a.ended_at) FROM attempt a WHERE a.run_id = run.id), started_at))
+                WHERE ended_at IS NULL
+                """)
+            try db.execute(sql: """
+                INSERT INTO run (started_at, base_url, rate, concurrency, target_id, profile) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [now, target.target.baseURL, rate, concurrency, targetID, target.target.profile.rawValue])
+            return (db.lastInsertedRowID, stale)
         }
+        cursor.withLock { $0.runID = begun.0 }
+        return (begun.0, begun.1)
     }
 
     public func endRun(_ id: Int64, now: Int64, exitCode: Int32, stopReason: String?) throws {
@@ -161,6 +242,42 @@ public struct RunStore: Sendable {
             try db.execute(sql: "UPDATE run SET ended_at = ?, exit_code = ?, stop_reason = ? WHERE id = ?",
                            arguments: [now, exitCode, stopReason, id])
             try RunLock.release(db)
+        }
+    }
+}
+
+extension RunStore {
+    /// Jobs not done on this target once a run is over.
+    public struct Left: Sendable, Equatable {
+        /// Ready and never answered for good, sendable now.
+        public var pending = 0
+        /// Waiting for a retry due after `now`.
+        public var retryLater = 0
+        /// Left in flight (a run that died).
+        public var inFlight = 0
+        public var total: Int { pending + retryLater + inFlight }
+    }
+
+    public func left(now: Int64) throws -> Left {
+        try database.read { db in
+            let counts = try StatusSummary.jobCounts(db, targetID: targetID)
+            let later = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ? AND s.state = 'pending' AND s.next_attempt_at > ? AND j.is_current = 1 AND j.state = 'pending'
+                """, arguments: [targetID, now]) ?? 0
+            return Left(pending: (counts["pending"] ?? 0) - later, retryLater: later, inFlight: counts["in_flight"] ?? 0)
+        }
+    }
+
+    /// Current jobs failed on this target, by error class, largest first.
+    public func failedByClass() throws -> [(errorClass: String, count: Int)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT coalesce(s.error_class, 'unexpected') AS cls, count(*) AS n
+                FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ? AND s.state = 'failed' AND j.is_current = 1
+                GROUP BY cls ORDER BY n DESC, cls
+                """, arguments: [targetID]).map { ($0["cls"], $0["n"]) }
         }
     }
 }

@@ -1,37 +1,89 @@
 import GRDB
 
-/// Counts for `backfill status`: current jobs by state, and input rows. Read from indexes and the per-file
-/// totals, so it answers at once on a database of millions of rows.
+/// Counts for `backfill status`: current jobs by state on one target, every target's counts, and input rows.
+/// Read from indexes, the sending rows and the per-file totals, so it answers at once on a database of
+/// millions of rows.
 public struct StatusSummary: Sendable, Codable, Equatable {
-    /// Current jobs by state (`pending`, `held`, `in_flight`, `succeeded`, `failed`); every state present.
+    /// One target the database has sent to.
+    public struct TargetCounts: Sendable, Codable, Equatable {
+        public var name: String
+        public var profile: String
+        public var baseURL: String
+        /// Current jobs by state on this target; every state present.
+        public var jobs: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case name, profile, jobs
+            case baseURL = "base_url"
+        }
+    }
+
+    /// The target described (`jobs`), nil when nothing has been sent and no target was named.
+    public var target: String?
+    /// Current jobs by state (`pending`, `held`, `in_flight`, `succeeded`, `failed`) on `target`; every state present.
     public var jobs: [String: Int]
-    /// Jobs no longer current: superseded before sending, or earlier sent versions.
+    /// Every target the database has sent to, oldest first.
+    public var targets: [TargetCounts]
+    /// Jobs no longer current: superseded by a newer fold.
     public var earlierJobs: Int
     public var files: Int
     public var rowsRead: Int
     public var rowsRejected: Int
 
-    /// The states a current job can be in, in pipeline order.
+    /// The states a current job can be in on a target, in pipeline order.
     public static let states = ["pending", "held", "in_flight", "succeeded", "failed"]
 
     public var participants: Int { jobs.values.reduce(0, +) }
 
-    public static func read(_ db: Database) throws -> StatusSummary {
-        var jobs = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
-        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM job WHERE is_current = 1 GROUP BY state") {
-            jobs[row["state"]] = row["n"]
-        }
+    /// - Parameter scope: the target to describe; nil: the latest run's.
+    public static func read(_ db: Database, scope: TargetScope? = nil) throws -> StatusSummary {
+        let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let earlier = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 0") ?? 0
         let files = try Row.fetchOne(db, sql: """
             SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS read, coalesce(sum(rows_rejected), 0) AS rejected
             FROM source_file
             """)!
-        return StatusSummary(jobs: jobs, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
+        let targets = try TargetStore.all(db).map { t in
+            TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL,
+                         jobs: try jobCounts(db, targetID: t.id))
+        }
+        return StatusSummary(target: scope.target?.name, jobs: try jobCounts(db, targetID: scope.stored?.id),
+                             targets: targets, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
                              rowsRejected: files["rejected"])
     }
 
+    /// Current jobs by state on one target: a sent state there wins, then the job's own hold, else pending.
+    /// Counts the ready and held jobs from the state index and only the rows sent to the target one by one.
+    public static func jobCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
+        var jobs = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
+        var ready = 0
+        var held = 0
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM job WHERE is_current = 1 GROUP BY state") {
+            switch JobState(rawValue: row["state"]) {
+            case .pending: ready = row["n"]
+            case .held: held = row["n"]
+            default: break
+            }
+        }
+        if let targetID {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT s.state, j.state AS job_state, count(*) AS n
+                FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ? AND s.state IN ('in_flight', 'succeeded', 'failed') AND j.is_current = 1
+                GROUP BY s.state, j.state
+                """, arguments: [targetID]) {
+                let n: Int = row["n"]
+                jobs[row["state"], default: 0] += n
+                if JobState(rawValue: row["job_state"]) == .held { held -= n } else { ready -= n }
+            }
+        }
+        jobs[JobState.pending.rawValue] = ready
+        jobs[JobState.held.rawValue] = held
+        return jobs
+    }
+
     enum CodingKeys: String, CodingKey {
-        case jobs
+        case target, jobs, targets
         case earlierJobs = "earlier_jobs"
         case files
         case rowsRead = "rows_read"

@@ -1,0 +1,22 @@
+import GRDB
+
+/// What ingest decided about a job (`job.state`); the same on every target.
+public enum JobState: String, Sendable, CaseIterable, DatabaseValueConvertible {
+    /// Ready to send.
+    case pending
+    /// Not to be sent: see its hold reasons or email conflict.
+    case held
+    /// Replaced by a newer fold; kept for the audit trail (and the targets it was sent to).
+    case superseded
+}
+
+/// Where a job stands on one target (`job_send.state`).
+public enum SendState: String, Sendable, CaseIterable, DatabaseValueConvertible {
+    case pending
+    /// Taken by a run, not started yet: a crash returns it to pending with no attempt.
+    case claimed
+    /// Started: the request may have reached the server.
+    case inFlight = "in_flight"
+    case succeeded
+    case failed
+}
