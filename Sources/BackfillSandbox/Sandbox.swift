@@ -29,6 +29,7 @@ public enum Sandbox {
             authenticator: try RequestAuthenticator(profile: configuration.profile, credentials: configuration.credentials),
             rules: SegmentRules(extraIDTypes: configuration.extraIDTypes),
             wallClock: configuration.wallClock,
+            timeFormat: configuration.timeFormat,
             latency: configuration.latency,
             slowDelay: configuration.slowDelay,
             maxBodySize: configuration.maxBodySize,

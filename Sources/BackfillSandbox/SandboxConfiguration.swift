@@ -44,6 +44,8 @@ public struct SandboxConfiguration: Sendable {
     public var latency: Duration = .zero
     /// The seed of the fault draws, so a run can be replayed; nil picks a random one (see `RunningSandbox.seed`). Default: nil.
     public var seed: UInt64? = nil
+    /// The shape of the `GET /time` answer (Zero Hash documents both). Default: `.message`.
+    public var timeFormat: TimeFormat = .message
     /// The server's wall clock in epoch milliseconds, for the timestamp window and `GET /time`. Default: the system clock.
     public var wallClock: @Sendable () -> Int64 = SandboxClock.systemMilliseconds
     /// The largest body accepted, in bytes. Default: 64 KiB.
@@ -106,6 +108,16 @@ public struct SandboxConfiguration: Sendable {
         for type in extraIDTypes where type.isEmpty || type.contains(where: \.isWhitespace) {
             throw fail("extraIDTypes", "'\(type)' is not a usable id type")
         }
+    }
+}
+
+extension SandboxConfiguration {
+    /// The two `GET /time` shapes Zero Hash's documents show.
+    public enum TimeFormat: String, Sendable, CaseIterable {
+        /// `{"message": {"epoch": 1715459200000, "epoch_units": "milliseconds", "iso_8601": "..."}}`.
+        case message
+        /// `{"epoch": 1550174574}`: top level, whole seconds.
+        case seconds
     }
 }
 

@@ -21,6 +21,7 @@ struct SandboxResponder: HTTPResponder {
     let authenticator: RequestAuthenticator
     let rules: SegmentRules
     let wallClock: @Sendable () -> Int64
+    let timeFormat: SandboxConfiguration.TimeFormat
     let latency: Duration
     let slowDelay: Duration
     let maxBodySize: Int
@@ -58,7 +59,7 @@ struct SandboxResponder: HTTPResponder {
                 return try await patch(request, path: path, participantCode: String(code), context: context)
             }
         } else if request.method == .get, route == "/time" {
-            return counted(SandboxResponse.time(epochMilliseconds: wallClock()))
+            return counted(SandboxResponse.time(epochMilliseconds: wallClock(), format: timeFormat))
         }
         return counted(SandboxResponse.error(.notFound, SandboxMessage.notFound))
     }

@@ -39,13 +39,19 @@ enum SandboxResponse {
         }
     }
 
-    /// `GET /time`: `{"message": {"epoch": ms, "epoch_units": "milliseconds", "iso_8601": "..."}}`.
-    static func time(epochMilliseconds ms: Int64) -> Response {
-        json(.ok, .object([("message", .object([
-            ("epoch", .number(String(ms))),
-            ("epoch_units", .string("milliseconds")),
-            ("iso_8601", .string(SandboxClock.iso8601(epochMilliseconds: ms))),
-        ]))]))
+    /// `GET /time`: `{"message": {"epoch": ms, "epoch_units": "milliseconds", "iso_8601": "..."}}`, or
+    /// `{"epoch": s}` (whole seconds, rounded down) in the `.seconds` format.
+    static func time(epochMilliseconds ms: Int64, format: SandboxConfiguration.TimeFormat = .message) -> Response {
+        switch format {
+        case .message:
+            json(.ok, .object([("message", .object([
+                ("epoch", .number(String(ms))),
+                ("epoch_units", .string("milliseconds")),
+                ("iso_8601", .string(SandboxClock.iso8601(epochMilliseconds: ms))),
+            ]))]))
+        case .seconds:
+            json(.ok, .object([("epoch", .number(String(ms.floorDivided(by: 1000))))]))
+        }
     }
 
     private static let allowRetry = HeaderName("zh-allow-retry")!
@@ -55,5 +61,13 @@ enum SandboxResponse {
         out.reserveCapacity(128)
         JSONWriter.write(value, into: &out)
         return Response(status: status, headers: jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward minus infinity, so a time before 1970 still rounds down.
+    fileprivate func floorDivided(by d: Int64) -> Int64 {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 }

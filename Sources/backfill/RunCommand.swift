@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import Foundation
+import GRDB
 import Logging
 import ParticipantAPI
 
@@ -8,23 +9,16 @@ import ParticipantAPI
 struct RunOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Header set and default host: zerohash (X-SCX-*) or ndax (X-NDAX-*).")
-    var profile: String = Profile.zerohash.rawValue
+    @OptionGroup var target: TargetOptions
 
-    @Option(help: "Zero Hash environment: cert (api.cert.zerohash.com) or prod (api.zerohash.com).")
-    var env: String = Environment.cert.rawValue
-
-    @Option(help: ArgumentHelp("Send here instead of the documented host (e.g. a sandbox).", valueName: "url"))
-    var baseURL: String?
-
-    @Flag(help: "Allow sending to a production host.")
+    @Flag(help: "Allow sending to a production host (Zero Hash prod, NDAX) without typing yes.")
     var confirmProduction = false
 
-    @Option(help: ArgumentHelp("A file of NAME=value lines: BACKFILL_API_KEY, BACKFILL_API_SECRET, BACKFILL_API_PASSPHRASE (mode 600).", valueName: "file"))
+    @Option(help: ArgumentHelp("A file of NAME=value lines: BACKFILL_API_KEY, BACKFILL_API_SECRET, BACKFILL_API_PASSPHRASE, and optionally BACKFILL_BASE_URL, BACKFILL_PROFILE (mode 600).", valueName: "file"))
     var credentials: String?
 
-    @Option(help: "Requests in flight at once.")
-    var concurrency = 8
+    @Option(help: "The ceiling of the in-flight window: the window follows rate × measured latency, starting at 1, never above this.")
+    var concurrency = 256
 
     @Option(help: ArgumentHelp("Never more than N starts in any rolling W (e.g. 1000/10s, half the documented 2000/10s); 'unlimited' only for a local sandbox.", valueName: "N/W"))
     var rate = "1000/10s"
@@ -53,14 +47,12 @@ struct RunOptions: ParsableArguments {
     @Option(help: "text or json. json also switches progress to a status line every few seconds.")
     var logFormat = "text"
 
-    func configuration() throws -> RunConfiguration {
+    /// The run's configuration and where its target came from. Explicit flags win over `BACKFILL_BASE_URL` /
+    /// `BACKFILL_PROFILE`, which are read from the `--credentials` file first, then the environment.
+    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (RunConfiguration, TargetChoice) {
         var c = RunConfiguration()
-        guard let profile = Profile(rawValue: profile.lowercased()) else {
-            throw ValidationError("--profile '\(self.profile)': expected zerohash or ndax")
-        }
-        guard let environment = Environment(rawValue: env.lowercased()) else {
-            throw ValidationError("--env '\(env)': expected cert or prod")
-        }
+        let file = try credentials.map { (values: try Credentials.readFile($0), path: $0) }
+        let choice = try TargetChoice.resolve(target.flags, file: file, environment: environment)
         let rate: RateLimit?
         if self.rate.lowercased() == "unlimited" {
             rate = nil
@@ -77,11 +69,9 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("--log-level '\(logLevel)': expected trace, debug, info, notice, warning, error or critical")
         }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format '\(logFormat)': expected text or json") }
-        c.profile = profile
-        c.environment = environment
-        // The sandbox prints `export BACKFILL_BASE_URL=...` / `BACKFILL_PROFILE=...` lines; honour them as defaults.
-        let env = ProcessInfo.processInfo.environment
-        c.baseURL = baseURL ?? env["BACKFILL_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        c.profile = choice.profile
+        c.environment = choice.environment
+        c.baseURL = choice.baseURL
         c.confirmProduction = confirmProduction
         c.concurrency = concurrency
         c.rate = rate
@@ -90,8 +80,7 @@ struct RunOptions: ParsableArguments {
         c.stopAfter = stopAfter
         c.limit = limit
         c.handleSignals = true
-        c.progress = isatty(STDERR_FILENO) == 1 && logFormat == "text" ? .terminal : .lines(every: .seconds(5))
-        return c
+        return (c, choice)
     }
 }
 
@@ -118,43 +107,59 @@ struct RunCommand: ParsableCommand {
     }
 
     static func execute(_ options: RunOptions) throws {
-        var configuration = try options.configuration()
-        LoggingSetup.bootstrap(level: options.logLevel, format: options.logFormat)
-        let logger = Logger(label: "backfill.run")
-        let credentials = try Credentials.load(file: options.credentials)
-        if configuration.isProduction && !configuration.confirmProduction && !options.dryRun {
-            configuration.confirmProduction = try confirmInteractively(configuration.resolvedBaseURL)
-        }
-        let database = try options.database.open()
-        if options.dryRun {
-            let sink: (String) -> Void
-            var handle: FileHandle?
-            if let path = options.output {
-                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-                handle = FileHandle(forWritingAtPath: path)
-                guard handle != nil else { throw ValidationError("--output '\(path)': cannot write") }
-                sink = { handle!.write(Data(($0 + "\n").utf8)) }
-            } else {
-                sink = { print($0) }
+        try reportingErrors {
+            var (configuration, choice) = try options.configuration()
+            LoggingSetup.bootstrap(level: options.logLevel, format: options.logFormat)
+            let logger = Logger(label: "backfill.run")
+            let credentials = try Credentials.load(file: options.credentials)
+            try configuration.validateOptions()
+            if options.dryRun {
+                let database = try options.database.open(.readOnly)
+                try dryRun(options, database: database, configuration: configuration, credentials: credentials)
+                return
             }
-            let n = try DryRun.write(database: database, configuration: configuration, credentials: credentials, to: sink)
-            try handle?.close()
-            printError("dry run: \(n) signed request(s) written\(options.output.map { " to \($0)" } ?? ""); nothing was sent or changed")
-            return
+            let database = try options.database.open(.existing)
+            // A run the lock refuses prints only the refusal.
+            try Runner.refuseIfLocked(database)
+            if configuration.isProduction && !configuration.confirmProduction {
+                configuration.confirmProduction = try confirmInteractively(configuration.target)
+            }
+            try configuration.validate()
+            printError("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue))")
+            printError("  target \(configuration.target.name), rate \(configuration.rate?.description ?? "unlimited"), concurrency \(configuration.concurrency)")
+            let terminal = isatty(STDERR_FILENO) == 1 && options.logFormat == "text"
+            let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials,
+                                         logger: logger, events: ProgressLine.events(terminal: terminal))
+            print(RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue))
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         }
-        printError("sending to \(configuration.resolvedBaseURL) (profile \(configuration.profile.rawValue), rate \(configuration.rate?.description ?? "unlimited"), concurrency \(configuration.concurrency))")
-        let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials, logger: logger)
-        print(RunSummaryText.render(summary))
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
-    static func confirmInteractively(_ url: String) throws -> Bool {
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw ValidationError("\(url) is a production host: pass --confirm-production to send real updates")
+    static func dryRun(_ options: RunOptions, database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials) throws {
+        let sink: (String) -> Void
+        var handle: FileHandle?
+        if let path = options.output {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            handle = FileHandle(forWritingAtPath: path)
+            guard handle != nil else { throw BackfillError("bad_option", "--output '\(path)': cannot write") }
+            sink = { handle!.write(Data(($0 + "\n").utf8)) }
+        } else {
+            sink = { print($0) }
         }
-        printError("\(url) is a PRODUCTION host: real participants will be updated. Type yes to continue: ", terminator: "")
+        let n = try DryRun.write(database: database, configuration: configuration, credentials: credentials, to: sink)
+        try handle?.close()
+        printError("dry run for \(configuration.target.name): \(n) signed request(s) written\(options.output.map { " to \($0)" } ?? ""); nothing was sent or changed")
+    }
+
+    /// A typed `yes` on a terminal; elsewhere a refusal that says how to confirm (exit status 1).
+    static func confirmInteractively(_ target: Target) throws -> Bool {
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw BackfillError("production_unconfirmed",
+                                "\(target.baseURL) is a production host: pass --confirm-production to send real updates; nothing was sent")
+        }
+        printError("\(target.baseURL) is a PRODUCTION host: real participants will be updated. Type yes to continue: ", terminator: "")
         guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-            throw ValidationError("not confirmed: nothing was sent")
+            throw BackfillError("production_unconfirmed", "not confirmed: nothing was sent (type yes, or pass --confirm-production)")
         }
         return true
     }
@@ -178,21 +183,77 @@ struct ResumeCommand: ParsableCommand {
     }
 }
 
-/// The text of a run summary.
+/// The text of a run summary: what happened, what is left, and the next command to run.
 enum RunSummaryText {
-    static func render(_ s: RunSummary) -> String {
+    static func render(_ s: RunSummary, database: String = BackfillDatabase.defaultPath, profile: String = "zerohash") -> String {
         var lines: [String] = []
+        let elapsed = String(format: "%.1f", s.elapsedSeconds)
         switch s.ending {
-        case .drained: lines.append("run finished in \(String(format: "%.1f", s.elapsedSeconds)) s")
-        case .stopped(_, let message): lines.append("run STOPPED after \(String(format: "%.1f", s.elapsedSeconds)) s: \(message)")
-        case .interrupted(let sig): lines.append("run interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM") after \(String(format: "%.1f", s.elapsedSeconds)) s; `backfill resume` continues it")
+        case .drained: lines.append("run on \(s.target) finished in \(elapsed) s")
+        case .stopped(let code, let message):
+            let advice = StopAdvice.text(code: code, target: s.target, profile: profile).map { ". \($0)" } ?? ""
+            lines.append("run on \(s.target) STOPPED after \(elapsed) s: \(message)\(advice)")
+        case .interrupted(let sig): lines.append("run on \(s.target) interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM") after \(elapsed) s")
         }
         let rate = s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0
-        lines.append("  attempts: \(s.attempts) (\(String(format: "%.1f", rate))/s): \(s.succeeded) succeeded, \(s.failed) failed, \(s.retried) to retry, \(s.rateLimited) answered 429")
+        lines.append("  requests: \(s.attempts): \(s.succeeded) succeeded, \(s.failed) failed for good, \(s.retried) retr\(s.retried == 1 ? "y" : "ies") (attempts that will be repeated), \(s.rateLimited) answered 429")
+        if let configured = s.configuredRate {
+            let share = rate / configured.perSecond * 100
+            lines.append("  rate: \(String(format: "%.1f", rate))/s achieved, \(String(format: "%.0f", share))% of the configured \(configured) (\(String(format: "%.0f", configured.perSecond))/s); peak in flight \(s.peakInFlight)")
+        } else {
+            lines.append("  rate: \(String(format: "%.1f", rate))/s achieved, unpaced; peak in flight \(s.peakInFlight)")
+        }
+        if s.windowHitCeiling {
+            lines.append("  latency limited the rate: the in-flight window wanted more than --concurrency allows (\(s.peakInFlight) in flight at most); raise --concurrency to lift the ceiling")
+        }
         if s.recovered > 0 { lines.append("  resent after an interrupted run: \(s.recovered)") }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
         let jobs = StatusSummary.states.map { "\($0) \(s.jobs[$0] ?? 0)" }.joined(separator: ", ")
-        lines.append("  jobs now: \(jobs)")
+        lines.append("  jobs on \(s.target): \(jobs)")
+        let left = s.left
+        if left.total > 0 {
+            var parts: [String] = []
+            if left.pending > 0 { parts.append("\(left.pending) pending") }
+            if left.retryLater > 0 { parts.append("\(left.retryLater) with a retry due later") }
+            if left.inFlight > 0 { parts.append("\(left.inFlight) in flight") }
+            lines.append("  left: \(left.total) job\(left.total == 1 ? "" : "s") not done (\(parts.joined(separator: ", ")))")
+        } else {
+            lines.append("  left: none")
+        }
+        let db = database == BackfillDatabase.defaultPath ? "" : " --db \(database)"
+        var next: [String] = []
+        if left.total > 0 { next.append("`backfill resume\(db)` sends the \(left.total) left") }
+        let failed = s.jobs["failed"] ?? 0
+        let held = s.jobs["held"] ?? 0
+        let transient: Set<String> = ["server", "timeout", "network", "rate_limited", "interrupted", "repeated"]
+        for (cls, n) in s.failedByClass where transient.contains(cls) {
+            next.append("`backfill retry --class \(cls)\(db)` moves the \(n) failed with \(cls) back to pending")
+        }
+        if failed + held > 0 {
+            next.append("`backfill report --failures\(db) --output failures.csv` lists the \([failed > 0 ? "\(failed) failed" : nil, held > 0 ? "\(held) held" : nil].compactMap { $0 }.joined(separator: " and ")) to fix and re-ingest")
+        }
+        if next.isEmpty { lines.append("  next: nothing: every ready job succeeded on \(s.target)") }
+        for (i, n) in next.enumerated() { lines.append(i == 0 ? "  next: \(n)" : "        \(n)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What to check after a run-stopping answer: the flags and variables that decide it.
+enum StopAdvice {
+    static func text(code: String, target: String, profile: String) -> String? {
+        switch code {
+        case "unauthorized":
+            "Check BACKFILL_API_KEY, BACKFILL_API_SECRET and BACKFILL_API_PASSPHRASE (or --credentials) and --profile (\(profile)); nothing else was sent"
+        case "forbidden":
+            "The platform is not approved for participant updates on \(target), or a proxy in front of the API refused the request (the egress IP may not be allowlisted); ask Zero Hash"
+        case "not_found":
+            "Check --base-url / --env / --profile (\(target))"
+        case "tls":
+            "Check the host name and its certificate"
+        case "dns":
+            "Check --base-url / --env"
+        default:
+            nil
+        }
     }
 }

@@ -36,6 +36,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Fixed delay before every authenticated request.") var latency = "0ms"
     @Option(help: "Seed of the fault draws (default: random, printed).") var seed: UInt64?
     @Option(help: "Extra accepted id_number_type (repeatable).") var extraIDType: [String] = []
+    @Option(help: "Shape of GET /time: message ({\"message\": {\"epoch\": <ms>, \"epoch_units\": \"milliseconds\", ...}}) or seconds ({\"epoch\": <s>}).")
+    var timeFormat = "message"
     @Option(help: "Where to write the final state (JSON) on exit.") var stateOut: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical; debug logs every request.") var logLevel = "info"
 
@@ -46,6 +48,9 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         for (name, text) in [("--lockout", lockout), ("--slow", slow), ("--latency", latency)] where Duration(parsing: text) == nil {
             throw ValidationError("\(name): expected a duration such as 10s or 250ms, got '\(text)'")
+        }
+        guard SandboxConfiguration.TimeFormat(rawValue: timeFormat) != nil else {
+            throw ValidationError("--time-format: expected message or seconds, got '\(timeFormat)'")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let given = [apiKey, apiSecret, passphrase].filter { $0 != nil }.count
@@ -77,6 +82,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.latency = Duration(parsing: latency)!
         configuration.seed = seed
         configuration.extraIDTypes = extraIDType
+        configuration.timeFormat = SandboxConfiguration.TimeFormat(rawValue: timeFormat)!
         do {
             try configuration.validate()
         } catch {
@@ -116,7 +122,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let limit = c.rateLimit.map { "\($0), lockout \(c.lockout.shortText)" } ?? "none"
         say("""
             Sandbox listening on \(sandbox.baseURL)
-              profile \(c.profile.rawValue) (\(c.profile.headerPrefix) headers), platform \(c.platformCode)\(c.approved ? "" : " (unapproved)")
+              profile \(c.profile.rawValue) (\(c.profile.headerPrefix) headers), platform \(c.platformCode)\(c.approved ? "" : " (unapproved)"), GET /time as \(c.timeFormat.rawValue)
               roster: \(roster ?? "none (any 6-character code of A-Z/0-9 is a customer)")
               rate limit: \(limit)
               faults: fail \(c.failRate), slow \(c.slowRate) (\(c.slowDelay.shortText)), reset \(c.resetRate), latency \(c.latency.shortText), seed \(sandbox.seed)

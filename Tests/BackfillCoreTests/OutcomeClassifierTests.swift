@@ -10,6 +10,13 @@ struct OutcomeClassifierTests {
         OutcomeClassifier.classify(status: status, message: message, retryAfter: retryAfter, failure: failure)
     }
 
+    /// Classifies a body as the worker does: its message, and the body itself.
+    static func classify(_ status: Int, body: String) -> Outcome {
+        let bytes = APIErrorMessage.kept(Array(body.utf8))
+        return OutcomeClassifier.classify(status: status, message: APIErrorMessage.extract(from: bytes), body: bytes,
+                                          retryAfter: nil, failure: nil)
+    }
+
     static let segmentMessage = APIMessage.segmentValidationFailed([
         SegmentError(field: .city, kind: .required),
         SegmentError(field: .zip, kind: .format("12345 or 12345-6789")),
@@ -65,6 +72,22 @@ struct OutcomeClassifierTests {
     @Test func another403FailsTheJobAsForbidden() {
         #expect(Self.classify(403, "Forbidden") == .failed(.forbidden))
         #expect(Self.classify(403, nil) == .failed(.forbidden))
+        #expect(Self.classify(403, body: #"{"error":true,"message":"Forbidden"}"#) == .failed(.forbidden))
+        #expect(Self.classify(403, body: #"{"error":true,"message":"\#(APIMessage.notACustomerOf("AB12CD", platform: "PLAT01"))"}"#)
+            == .failed(.notCustomer))
+    }
+
+    @Test func a403ThatIsNotTheAPIsJSONStopsTheRunAsForbidden() {
+        // Cloudflare in front of the API: an HTML page, or `error code: 1020` as text, or nothing at all.
+        #expect(Self.classify(403, body: APIErrorMessageTests.cloudflare1020) == .stop(.forbidden))
+        #expect(Self.classify(403, body: "error code: 1020") == .stop(.forbidden))
+        #expect(Self.classify(403, body: "") == .stop(.forbidden))
+        #expect(Self.classify(403, body: "error code: 1020").errorClass?.rawValue == "forbidden")
+    }
+
+    @Test func anHTML5xxIsAServerErrorAndRetried() {
+        #expect(Self.classify(502, body: APIErrorMessageTests.cloudflare502) == .retry(.server, retryAfter: nil))
+        #expect(Self.classify(503, body: "<html><body>Service Unavailable</body></html>") == .retry(.server, retryAfter: nil))
     }
 
     @Test func notFoundStopsTheRun() {
@@ -84,8 +107,10 @@ struct OutcomeClassifierTests {
     }
 
     @Test func timeoutsAndConnectionFailuresAreRetried() {
-        #expect(Self.classify(nil, failure: .timeout) == .retry(.timeout, retryAfter: nil))
-        #expect(Self.classify(nil, failure: .connection("remoteConnectionClosed")) == .retry(.network, retryAfter: nil))
+        #expect(Self.classify(nil, failure: .timeout("no answer")) == .retry(.timeout, retryAfter: nil))
+        #expect(Self.classify(nil, failure: .connection("connection reset")) == .retry(.network, retryAfter: nil))
+        // Mid-run a refused connection is a blip like any other; only at start-up does it stop the run.
+        #expect(Self.classify(nil, failure: .unreachable("connection refused")) == .retry(.network, retryAfter: nil))
         #expect(Self.classify(nil, failure: nil) == .retry(.network, retryAfter: nil))
     }
 

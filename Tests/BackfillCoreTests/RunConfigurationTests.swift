@@ -15,7 +15,7 @@ struct RunConfigurationTests {
         let c = RunConfiguration()
         #expect(c.profile == .zerohash)
         #expect(c.environment == .cert)
-        #expect(c.concurrency == 8)
+        #expect(c.concurrency == 256)
         #expect(c.rate == RateLimit(count: 1000, window: .seconds(10)))
         #expect(c.timeout == .seconds(30))
         #expect(c.retry.maxAttempts == 8)

@@ -44,12 +44,12 @@ extension RunningSandbox {
 /// `Runner.run` blocks its thread (Dispatch workers): run it on a thread of its own, off the cooperative pool.
 func runOffThePool(database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials,
                    logger: Logger = Logger(label: "backfill.run") { _ in SwiftLogNoOpLogHandler() },
-                   output: @escaping @Sendable (String) -> Void = { _ in }) async throws -> RunSummary {
+                   events: RunEvents = RunEvents()) async throws -> RunSummary {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RunSummary, any Error>) in
         Thread {
             continuation.resume(with: Result {
                 try Runner.run(database: database, configuration: configuration, credentials: credentials,
-                               logger: logger, output: output)
+                               logger: logger, events: events)
             })
         }.start()
     }

@@ -45,9 +45,7 @@ extension EndToEnd {
             try await withSandbox({ $0.approved = false }) { sandbox in
                 let summary = try await runOffThePool(database: db, configuration: sandbox.runConfiguration { $0.concurrency = 1 },
                                                       credentials: sandbox.clientCredentials)
-                #expect(summary.ending == .stopped(
-                    code: "forbidden",
-                    message: "403: \(APIMessage.platformNotAllowed("PLAT01")). The platform is not approved for participant updates on \(sandbox.baseURL); ask Zero Hash to enable the endpoint"))
+                #expect(summary.ending == .stopped(code: "forbidden", message: "403: \(APIMessage.platformNotAllowed("PLAT01"))"))
                 #expect(summary.exitCode == 1)
                 #expect(summary.attempts == 1)
             }

@@ -19,9 +19,16 @@ public struct SendResult: Sendable {
 
 /// Signs and sends PATCH requests over one AsyncHTTPClient, whose pool is sized to the concurrency
 /// (keep-alive, TLS verified). Each request is signed as it is sent, with the measured clock offset applied.
+///
+/// `GET /time` goes through a second client that does not retry a failed connection: AsyncHTTPClient's pool
+/// otherwise retries a refused connection with backoff until the 10 s connect timeout, and a wrong `--base-url`
+/// should be reported at once.
 public final class HTTPSender: Sendable {
     private let client: HTTPClient
+    private let probe: HTTPClient
     private let baseURL: String
+    /// The host and port every message names.
+    public let endpoint: Endpoint
     private let profile: Profile
     private let apiKey: String
     private let passphrase: String
@@ -36,42 +43,59 @@ public final class HTTPSender: Sendable {
         http.connectionPool = .init(idleTimeout: .seconds(60))
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.concurrency
         http.httpVersion = .http1Only
+        guard let endpoint = Endpoint(url: configuration.resolvedBaseURL) else {
+            throw BackfillError("bad_option", "--base-url: expected http(s)://host[:port], got a URL without a host")
+        }
+        // Everything that can throw comes first: a client must be shut down before it is released.
+        signer = try RequestSigner(base64Secret: credentials.apiSecret)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        var once = http
+        once.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1
+        once.connectionPool.retryConnectionEstablishment = false
+        probe = HTTPClient(eventLoopGroupProvider: .singleton, configuration: once)
         baseURL = configuration.resolvedBaseURL
+        self.endpoint = endpoint
         profile = configuration.profile
         apiKey = credentials.apiKey
         passphrase = credentials.passphrase
-        signer = try RequestSigner(base64Secret: credentials.apiSecret)
     }
 
-    /// Closes the connection pool. Must be called once the run is over.
+    /// Closes the connection pools. Must be called once the run is over.
     public func shutdown() {
         try? client.syncShutdown()
+        try? probe.syncShutdown()
     }
 
     /// The clock offset in use (server minus local), in milliseconds.
     public var clockOffset: Int64 { offset.withLock { $0 } }
 
-    /// Measures the offset with `GET /time` (unauthenticated), keeps it, and returns it.
+    /// Measures the offset with `GET /time` (unauthenticated), keeps it, and returns it. Either documented shape
+    /// is read (see `ServerTime`).
+    /// - Throws: `BackfillError` coded `time_` + the failure (`time_unreachable`, `time_dns`, `time_tls`,
+    ///   `time_network`, `time_timeout`) with the transport failure's message, or `time_unreadable`.
     public func measureClockOffset(timeout: Duration) throws -> Int64 {
         let before = Clock.epochMilliseconds()
         let request = try HTTPClient.Request(url: baseURL + "/time", method: .GET)
-        let result = Result { try client.execute(request: request, deadline: .now() + TimeAmount(timeout)).wait() }
+        let result = Result { try probe.execute(request: request, deadline: .now() + TimeAmount(timeout)).wait() }
         let after = Clock.epochMilliseconds()
         let response: HTTPClient.Response
         switch result {
         case .success(let r): response = r
         case .failure(let error):
-            throw BackfillError(HTTPSender.classify(error).map { "time_\($0.code)" } ?? "time_failed",
-                                "GET \(baseURL)/time failed: \(HTTPSender.describe(error))")
+            let failure = TransportFailure(error, endpoint: endpoint)
+            throw BackfillError("time_\(failure.timeCode)", failure.message)
         }
-        guard response.status == .ok, let buffer = response.body,
-              let json = try? JSONParser.parse(Array(buffer.readableBytesView)),
-              case .number(let text)? = json["message"]?["epoch"], let epoch = Double(text) else {
-            throw BackfillError("time_unreadable", "GET \(baseURL)/time answered \(response.status.code) without an epoch")
+        let body = response.body.map { Array($0.readableBytesView) } ?? []
+        guard response.status == .ok else {
+            let seen = APIErrorMessage.extract(from: APIErrorMessage.kept(body)).map { " (\($0))" } ?? ""
+            throw BackfillError("time_unreadable", "GET \(baseURL)/time answered \(response.status.code)\(seen) without an epoch")
         }
-        var serverMs = Int64(epoch)
-        if case .string(let units)? = json["message"]?["epoch_units"], units == "seconds" { serverMs *= 1000 }
+        let serverMs: Int64
+        switch ServerTime.epochMilliseconds(from: body) {
+        case .success(let ms): serverMs = ms
+        case .failure(let unreadable):
+            throw BackfillError("time_unreadable", "GET \(baseURL)/time answered 200 without a usable epoch: \(unreadable)")
+        }
         let value = serverMs - (before + after) / 2
         offset.withLock { $0 = value }
         return value
@@ -97,15 +121,18 @@ public final class HTTPSender: Sendable {
         } catch {
             let now = Clock.epochMilliseconds()
             return client.eventLoopGroup.next().makeSucceededFuture(
-                SendResult(status: nil, body: [], failure: .connection("bad URL: \(error)"), startedAt: startedAt, endedAt: now))
+                SendResult(status: nil, body: [], failure: .connection("request to \(endpoint) not sent: bad URL (\(error))"),
+                           startedAt: startedAt, endedAt: now))
         }
+        let endpoint = endpoint
         return client.execute(request: request, deadline: .now() + TimeAmount(timeout)).map { response in
-            let body = response.body.map { Array($0.readableBytesView.prefix(RunStore.responseCap * 4)) } ?? []
+            // An HTML page (a proxy's 403 or 5xx) is kept as a short excerpt, not whole.
+            let body = APIErrorMessage.kept(response.body.map { Array($0.readableBytesView.prefix(RunStore.responseCap * 4)) } ?? [])
             return SendResult(status: Int(response.status.code),
                               retryAfter: response.headers.first(name: "Retry-After").flatMap(HTTPSender.parseRetryAfter),
                               body: body, failure: nil, startedAt: startedAt, endedAt: Clock.epochMilliseconds())
         }.recover { error in
-            SendResult(status: nil, body: [], failure: HTTPSender.classify(error) ?? .connection(HTTPSender.describe(error)),
+            SendResult(status: nil, body: [], failure: TransportFailure(error, endpoint: endpoint),
                        startedAt: startedAt, endedAt: Clock.epochMilliseconds())
         }
     }
@@ -121,47 +148,17 @@ public final class HTTPSender: Sendable {
         guard let date = formatter.date(from: trimmed) else { return nil }
         return .milliseconds(max(0, Int64(date.timeIntervalSinceNow * 1000)))
     }
-
-    /// Sorts a transport error into timeout, TLS, DNS or connection.
-    static func classify(_ error: any Error) -> TransportFailure? {
-        let text = describe(error)
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout { return .timeout }
-            if e == .tlsHandshakeTimeout { return .tls(text) }
-            if e == .connectTimeout { return .connection(text) }
-        }
-        let type = String(reflecting: Swift.type(of: error))
-        if type.contains("NIOSSL") || type.contains("BoringSSL") || text.contains("handshakeFailed") || text.contains("CERTIFICATE") {
-            return .tls(text)
-        }
-        if text.contains("dnsAError") || text.contains("dnsAAAAError") || text.contains("Name or service not known")
-            || text.contains("nodename nor servname") || text.contains("No address associated") {
-            return .dns(text)
-        }
-        return .connection(text)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        String(describing: error)
-    }
 }
 
 extension TransportFailure {
-    var code: String {
+    /// The suffix of the `time_` codes `measureClockOffset` throws.
+    var timeCode: String {
         switch self {
         case .timeout: "timeout"
+        case .unreachable: "unreachable"
         case .connection: "network"
         case .tls: "tls"
         case .dns: "dns"
-        }
-    }
-
-    var message: String {
-        switch self {
-        case .timeout: "no answer within the timeout (the update may have been applied; the retry is idempotent)"
-        case .connection(let s): "connection failed: \(s)"
-        case .tls(let s): "TLS failed: \(s)"
-        case .dns(let s): "host name did not resolve: \(s)"
         }
     }
 }

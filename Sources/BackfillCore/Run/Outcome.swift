@@ -30,7 +30,7 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     case segment
     /// 400 "... is not a customer" or 403 "... is not a customer of ...".
     case notCustomer = "not_customer"
-    /// 403 "... is not allowed to submit/update customers" and other 403s.
+    /// 403 "... is not allowed to submit/update customers", a 403 that is not the API's JSON, and other 403s.
     case forbidden
     /// 400 about request_id / payload reuse.
     case idempotencyConflict = "idempotency_conflict"
@@ -39,9 +39,9 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     /// 404 on the route.
     case notFound = "not_found"
     case rateLimited = "rate_limited"
-    /// 5xx, 408, 409, 425.
+    /// 5xx (HTML pages of a proxy in front of the API included), 408, 409, 425.
     case server
-    /// Connection refused or reset, no answer.
+    /// Connection refused, reset or closed: no answer.
     case network
     /// No answer within --timeout: the update may or may not have been applied.
     case timeout
@@ -57,28 +57,23 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     case unexpected
 }
 
-/// What went wrong below HTTP, as the sender reports it.
-public enum TransportFailure: Sendable, Equatable {
-    case timeout
-    case connection(String)
-    case tls(String)
-    case dns(String)
-}
-
 /// Decides the outcome of an answer (or of its absence).
 public enum OutcomeClassifier {
     /// - Parameters:
     ///   - status: the HTTP status, nil when no answer came.
     ///   - message: the API's message, whichever shape it came in.
+    ///   - body: the response body as kept, when known: a 403 that is not the API's JSON (Cloudflare's
+    ///     `error code: 1020` page) stops the run. Nil treats the answer as the API's.
     ///   - retryAfter: the Retry-After header, parsed.
     ///   - failure: the transport failure when there is no status.
-    public static func classify(status: Int?, message: String?, retryAfter: Duration?, failure: TransportFailure?) -> Outcome {
+    public static func classify(status: Int?, message: String?, body: [UInt8]? = nil, retryAfter: Duration?,
+                                failure: TransportFailure?) -> Outcome {
         guard let status else {
             switch failure {
             case .timeout: return .retry(.timeout, retryAfter: nil)
             case .tls: return .stop(.tls)
             case .dns: return .stop(.dns)
-            case .connection, nil: return .retry(.network, retryAfter: nil)
+            case .unreachable, .connection, nil: return .retry(.network, retryAfter: nil)
             }
         }
         let text = message ?? ""
@@ -97,6 +92,9 @@ public enum OutcomeClassifier {
         case 401:
             return .stop(.unauthorized)
         case 403:
+            // Not the API's answer: a proxy in front of it refused (Cloudflare 1020: the egress IP is not allowlisted),
+            // and it will refuse every request the same way.
+            if let body, !APIErrorMessage.isAPIAnswer(body) { return .stop(.forbidden) }
             if text.contains("is not a customer of") { return .failed(.notCustomer) }
             if text.contains("is not allowed to submit/update customers") { return .stop(.forbidden) }
             return .failed(.forbidden)

@@ -11,8 +11,9 @@ public struct RunConfiguration: Sendable {
     public var baseURL: String?
     /// Needed to send to a production host. Default: false.
     public var confirmProduction = false
-    /// Requests in flight at once. Default: 8.
-    public var concurrency = 8
+    /// The ceiling of the in-flight window: never more requests in flight at once. The window itself follows
+    /// the need (rate × measured latency, with headroom), starting at 1. Default: 256.
+    public var concurrency = 256
     /// Never more than this many starts in any rolling window; nil = unpaced (benchmarks against a local
     /// sandbox only). Default: 1000/10s (half the documented limit).
     public var rate: RateLimit? = RateLimit(count: 1000, window: .seconds(10))
@@ -26,19 +27,10 @@ public struct RunConfiguration: Sendable {
     public var limit: Int?
     /// Install SIGINT/SIGTERM handlers (the CLI does; in-process tests do not). Default: false.
     public var handleSignals = false
-    /// Show a live progress line (on a terminal) or a status line every few seconds. Default: nil (no progress).
-    public var progress: ProgressStyle?
     /// Jobs claimed per database transaction. Default: 64.
     public var claimBatch = 64
     /// Results written per database transaction (at most); pending results are also flushed every 250 ms. Default: 256.
     public var writeBatch = 256
-
-    public enum ProgressStyle: Sendable {
-        /// A single line rewritten in place.
-        case terminal
-        /// A line every `every`.
-        case lines(every: Duration)
-    }
 
     public init() {}
 
@@ -49,16 +41,27 @@ public struct RunConfiguration: Sendable {
         return url
     }
 
+    /// Where requests go: the profile plus the base URL.
+    public var target: Target { Target(profile: profile, baseURL: resolvedBaseURL) }
+
     /// The host part of the base URL.
-    public var host: String? { URLComponents(string: resolvedBaseURL)?.host }
+    public var host: String? { target.host }
 
     /// True when the base URL names a production host.
-    public var isProduction: Bool {
-        guard let host else { return false }
-        return Profile.productionHosts.contains(host.lowercased())
+    public var isProduction: Bool { target.isProduction }
+
+
+    /// Every check, the production confirmation included.
+    public func validate() throws {
+        try validateOptions()
+        if isProduction && !confirmProduction {
+            throw BackfillError("production_unconfirmed",
+                                "\(resolvedBaseURL) is a production host: pass --confirm-production (or answer yes on a terminal) to send real updates")
+        }
     }
 
-    public func validate() throws {
+    /// Every check but the production confirmation (asked for after the options are known good).
+    public func validateOptions() throws {
         guard let components = URLComponents(string: resolvedBaseURL), let scheme = components.scheme,
               scheme == "http" || scheme == "https", components.host?.isEmpty == false else {
             throw BackfillError("bad_option", "--base-url '\(resolvedBaseURL)': expected http(s)://host[:port]")
@@ -68,12 +71,12 @@ public struct RunConfiguration: Sendable {
         if retry.maxAttempts < 1 { throw BackfillError("bad_option", "--max-attempts \(retry.maxAttempts): expected at least 1") }
         if stopAfter < 1 { throw BackfillError("bad_option", "--stop-after \(stopAfter): expected at least 1") }
         if let limit, limit < 1 { throw BackfillError("bad_option", "--limit \(limit): expected at least 1") }
-        if rate == nil && (isProduction || host.map { !["127.0.0.1", "localhost", "::1"].contains($0) } ?? true) {
+        if rate == nil && !target.isLoopback {
             throw BackfillError("bad_option", "--rate unlimited is for a local sandbox only (127.0.0.1 or localhost)")
         }
-        if isProduction && !confirmProduction {
-            throw BackfillError("production_unconfirmed",
-                                "\(resolvedBaseURL) is a production host: pass --confirm-production (or answer yes on a terminal) to send real updates")
+        if let rate, target.isDocumentedHost, rate.perSecond > RateLimit.documented.perSecond {
+            throw BackfillError("rate_above_limit",
+                                "--rate \(rate): above the documented limit of \(RateLimit.documented) (2,000 requests per rolling 10 seconds) for \(target.name); use at most 2000/10s")
         }
     }
 }

@@ -1,3 +1,5 @@
+import ParticipantAPI
+
 /// How a run ended, for the final summary and the exit code.
 public struct RunSummary: Sendable {
     public enum Ending: Sendable, Equatable {
@@ -20,6 +22,18 @@ public struct RunSummary: Sendable {
     /// Current jobs by state once the run is over.
     public var jobs: [String: Int] = [:]
     public var clockOffsetMilliseconds: Int64?
+    /// The target's short name.
+    public var target = ""
+    /// Jobs not done on the target when the run ended.
+    public var left = RunStore.Left()
+    /// The most requests in flight at once.
+    public var peakInFlight = 0
+    /// The in-flight window wanted more than `--concurrency` allows: latency limited the rate.
+    public var windowHitCeiling = false
+    /// The configured rate (nil: unpaced).
+    public var configuredRate: RateLimit?
+    /// Failed jobs on the target by error class, largest first.
+    public var failedByClass: [(errorClass: String, count: Int)] = []
 
     /// 0 every job succeeded and none is held; 2 some jobs failed permanently or are held;
     /// 1 the run was stopped by an error; 130 / 143 interrupted by SIGINT / SIGTERM.

@@ -12,10 +12,10 @@ import Logging
 /// ```
 public enum Runner {
     public static func run(database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials,
-                           logger: Logger, output: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) })
-        throws -> RunSummary {
+                           logger: Logger, events: RunEvents = RunEvents()) throws -> RunSummary {
         try configuration.validate()
-        let store = RunStore(database: database)
+        // A run the lock refuses sends nothing at all, not even `GET /time`.
+        try refuseIfLocked(database)
         let sender = try HTTPSender(configuration: configuration, credentials: credentials)
         defer { sender.shutdown() }
 
@@ -26,22 +26,27 @@ public enum Runner {
             if abs(offset!) > 5_000 {
                 logger.warning("the local clock is \(offset! / 1000) s off the API's; timestamps are corrected by it")
             }
-        } catch let error as BackfillError where ["time_dns", "time_tls", "time_network"].contains(error.code) {
-            // Before any job is touched, no connection at all means a wrong host or port, not a blip.
-            throw BackfillError("unreachable", "\(error.message). Check --base-url / --env / --profile; nothing was sent")
+        } catch let error as BackfillError where ["time_unreachable", "time_dns", "time_tls"].contains(error.code) {
+            // Before any job is touched, no connection at all means a wrong host or port, not a blip. The probe
+            // does not retry connections, so this comes at once rather than after the connect timeout.
+            throw BackfillError("unreachable", "\(error.message) Nothing was sent.")
         } catch {
             logger.warning("could not measure the clock offset (\(error)); signing with the local clock, which the API accepts within 60 s")
         }
 
-        let runID = try store.beginRun(now: Clock.epochMilliseconds(), baseURL: configuration.resolvedBaseURL,
-                                       rate: configuration.rate?.description ?? "unlimited", concurrency: configuration.concurrency)
+        let store = try RunStore(database: database, target: configuration.target)
+        let (runID, tookOver) = try store.beginRun(now: Clock.epochMilliseconds(), rate: configuration.rate?.description ?? "unlimited",
+                                                   concurrency: configuration.concurrency)
+        if let tookOver {
+            logger.notice("took over a stale run lock: \(tookOver) is no longer running")
+        }
         var summary: RunSummary
         do {
             let recovered = try store.recoverInterrupted(now: Clock.epochMilliseconds())
             if recovered > 0 {
                 logger.notice("\(recovered) job(s) were in flight when an earlier run stopped: sending them again with the same request_id and bytes")
             }
-            let pool = WorkerPool(configuration: configuration, store: store, sender: sender, logger: logger, output: output)
+            let pool = WorkerPool(configuration: configuration, store: store, sender: sender, logger: logger, events: events)
             let pending = try store.counts()["pending"] ?? 0
             pool.setProgressTotal(configuration.limit.map { min($0, pending) } ?? pending)
             let drift = DriftWatch(sender: sender, initial: offset, logger: logger, timeout: configuration.timeout)
@@ -49,6 +54,9 @@ public enum Runner {
             summary = pool.run(recovered: recovered)
             drift.stop()
             summary.clockOffsetMilliseconds = offset
+            summary.target = store.target.name
+            summary.left = try store.left(now: Clock.epochMilliseconds())
+            summary.failedByClass = try store.failedByClass()
         } catch {
             try? store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: 1, stopReason: "\(error)")
             throw error
@@ -61,6 +69,11 @@ public enum Runner {
         }
         try store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: summary.exitCode, stopReason: reason)
         return summary
+    }
+
+    /// Throws the lock's refusal when a live run (or one on another host) holds the database.
+    public static func refuseIfLocked(_ database: DatabaseQueue) throws {
+        try database.read { db in try RunLock.refuseIfHeld(db, action: "another run") }
     }
 }
 

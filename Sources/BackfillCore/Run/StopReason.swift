@@ -1,0 +1,15 @@
+/// What a run-stopping answer was, in words: the fact the ledger and the summary keep. What the operator should
+/// check (which flag, which variable) is the executable's to add, since it knows the command line.
+public enum StopReason {
+    public static func message(_ errorClass: ErrorClass, status: Int?, apiMessage: String?) -> String {
+        let api = apiMessage.map { ": \($0)" } ?? ""
+        switch errorClass {
+        case .unauthorized: return "401 Unauthorized\(api)"
+        case .forbidden: return "\(status.map(String.init) ?? "403")\(api)"
+        case .notFound: return "404 on PATCH /participants/customers/...\(api)"
+        case .tls: return "TLS failed\(api)"
+        case .dns: return "DNS lookup failed\(api)"
+        default: return "\(errorClass.rawValue)\(api)"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import BackfillCore
+import Foundation
+
+/// The run's progress as one line that fits the terminal: the fields in order of importance, the less
+/// important dropped first when the line would not fit.
+enum ProgressLine {
+    static func render(_ p: RunProgress, width: Int) -> String {
+        let percent = p.total > 0 ? Double(p.done) * 100 / Double(p.total) : 0
+        var rate = String(format: "%.1f/s", p.achievedRate)
+        if let configured = p.configuredRate { rate += String(format: " of %.0f", configured * p.rateFactor) }
+        if p.paused { rate += " PAUSED (429)" }
+        let latency = p.latencyP90.map { $0 < 1 ? String(format: "p90 %.0fms", $0 * 1000) : String(format: "p90 %.1fs", $0) } ?? "p90 -"
+        let eta = p.eta.map { e -> String in
+            let s = Int(e)
+            return s >= 3600 ? "ETA \(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "ETA \(s / 60)m\(String(format: "%02d", s % 60))s"
+        } ?? "ETA -"
+        // Most important first.
+        let fields: [String] = [
+            "\(p.done)/\(p.total) (\(String(format: "%.1f", percent))%)",
+            rate,
+            "in flight \(p.inFlight)/\(p.window)",
+            latency,
+            eta,
+            "ok \(p.succeeded) failed \(p.failed)",
+            "retrying \(p.retried)",
+            "429s \(p.rateLimited)",
+            "ceiling \(p.ceiling)",
+        ]
+        var line = ""
+        for field in fields {
+            let candidate = line.isEmpty ? field : line + "  " + field
+            if candidate.count > width - 1 { break }
+            line = candidate
+        }
+        return line.isEmpty ? String(fields[0].prefix(max(1, width - 1))) : line
+    }
+
+    /// The width of the terminal on standard error (80 when it cannot be told).
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        return 80
+    }
+
+    /// What the executable does with the run's events: a line redrawn in place on a terminal, else a status
+    /// line every 5 s; the signal notices; a second signal exits at once.
+    static func events(terminal: Bool) -> RunEvents {
+        RunEvents(
+            progressEvery: terminal ? .seconds(1) : .seconds(5),
+            progress: { p in
+                if terminal {
+                    FileHandle.standardError.write(Data((p.final ? "\n" : "\r\u{1B}[2K" + render(p, width: terminalWidth())).utf8))
+                } else if !p.final {
+                    FileHandle.standardError.write(Data((render(p, width: 400) + "\n").utf8))
+                }
+            },
+            interrupting: { sig, inFlight in
+                FileHandle.standardError.write(Data("\n\(sig == SIGINT ? "SIGINT" : "SIGTERM"): finishing the \(inFlight) request(s) in flight, then stopping (signal again to exit at once)\n".utf8))
+            },
+            exitNow: { sig in
+                FileHandle.standardError.write(Data("\nsecond signal: exiting at once; the next run resends what was in flight\n".utf8))
+                exit(128 + sig)
+            })
+    }
+}
