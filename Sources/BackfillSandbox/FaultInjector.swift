@@ -1,3 +1,5 @@
+import ParticipantAPI
+
 /// The faults a sandbox injects into authenticated requests, drawn from a seeded generator so a run can be replayed.
 ///
 /// One draw per request decides among fail (`failRate`), slow (`slowRate`), reset (`resetRate`) and normal,
@@ -37,25 +39,5 @@ struct FaultInjector: Sendable {
         if u < failRate + slowRate { return .slow }
         if u < failRate + slowRate + resetRate { return .reset }
         return .none
-    }
-}
-
-/// Sebastiano Vigna's SplitMix64: tiny, fast, and the same sequence on every platform for a given seed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform Double in [0, 1).
-    mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
     }
 }

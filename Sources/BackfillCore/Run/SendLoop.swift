@@ -94,14 +94,14 @@ public struct SendLoop: Sendable {
     private var repeated: (key: String, count: Int) = ("", 0)
     private var wakeAt: Duration?
     private var signals = 0
-    private var random: SplitMix
+    private var random: SplitMix64
 
     /// - Parameter seed: for the backoff's jitter.
     public init(settings: Settings, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         self.settings = settings
         pacer = settings.rate.map(Pacer.init(limit:))
         window = InFlightWindow(ceiling: settings.ceiling, rate: settings.rate?.perSecond)
-        random = SplitMix(seed: seed)
+        random = SplitMix64(seed: seed)
     }
 
     /// Requests in flight now.
@@ -314,23 +314,4 @@ struct AttemptClassification {
         outcome = OutcomeClassifier.classify(status: answer.status, message: message, body: answer.body,
                                              retryAfter: answer.retryAfter, failure: answer.failure)
     }
-}
-
-/// A small deterministic generator for the backoff's jitter (SplitMix64), so the loop stays a value type
-/// that tests can seed.
-struct SplitMix: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<1`.
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

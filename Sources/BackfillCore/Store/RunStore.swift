@@ -149,29 +149,25 @@ public final class RunStore: Sendable {
 
     /// Records that these claimed jobs' requests started: from now on a crash counts them as possibly sent.
     public func markStarted(_ ids: [Int64], now: Int64) throws {
+        try updateClaimed(ids) { part in
+            "UPDATE job_send SET state = 'in_flight', last_attempt_at = \(now), updated_at = \(now) WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)"
+        }
+    }
+
+    /// Runs `statement` over `ids` in chunks of 500, in one transaction.
+    private func updateClaimed(_ ids: [Int64], _ statement: ([Int64]) -> SQL) throws {
         guard !ids.isEmpty else { return }
         try database.write { db in
             for chunk in stride(from: 0, to: ids.count, by: 500) {
-                let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
-                try db.execute(literal: """
-                    UPDATE job_send SET state = 'in_flight', last_attempt_at = \(now), updated_at = \(now)
-                    WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)
-                    """)
+                try db.execute(literal: statement(Array(ids[chunk..<min(chunk + 500, ids.count)])))
             }
         }
     }
 
     /// Returns claimed jobs that were never sent to pending, untouched.
     public func release(_ ids: [Int64], now: Int64) throws {
-        guard !ids.isEmpty else { return }
-        try database.write { db in
-            for chunk in stride(from: 0, to: ids.count, by: 500) {
-                let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
-                try db.execute(literal: """
-                    UPDATE job_send SET state = 'pending', updated_at = \(now)
-                    WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)
-                    """)
-            }
+        try updateClaimed(ids) { part in
+            "UPDATE job_send SET state = 'pending', updated_at = \(now) WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)"
         }
     }
 
