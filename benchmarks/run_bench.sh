@@ -40,10 +40,13 @@ make_db() { # jobs name
 }
 run_timed() { # db label extra-run-flags...
   local db=$1 label=$2; shift 2
-  /usr/bin/time -f "%e %M" -o "$WORK/$label.time" "$BIN" run --db "$db" --base-url "http://127.0.0.1:$PORT" \
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/$label.time" "$BIN" run --db "$db" --base-url "http://127.0.0.1:$PORT" \
     --log-format json --log-level warning "$@" >"$WORK/$label.out" 2>"$WORK/$label.err" || true
 }
-finished_in() { awk '/run finished in/ {print $4}' "$1"; }
+# The run's own elapsed time, from its summary's first line ("run on T finished in 12.3 s" or "... STOPPED after 12.3 s").
+finished_in() { sed -nE '1s/.* (finished in|after) ([0-9.]+) s.*/\2/p' "$1"; }
+succeeded() { sqlite3 "$1" "SELECT count(*) FROM job_send WHERE state = 'succeeded'"; }
+cpu_seconds() { tail -1 "$1" | awk '{print $3 + $4}'; }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== (1) unlimited rate, $JOBS jobs, concurrency $CONCURRENCY, side by side with wrk"
@@ -55,8 +58,9 @@ WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 run_timed "$WORK/unlimited.sqlite" unlimited --rate unlimited --concurrency "$CONCURRENCY"
 stop_sandbox
 SECS=$(finished_in "$WORK/unlimited.out")
-OK=$(sqlite3 "$WORK/unlimited.sqlite" "SELECT count(*) FROM job WHERE is_current = 1 AND state = 'succeeded'")
-python3 -c "import sys; w,s,ok=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); j=ok/s; print(f'wrk (one replayed request): {w:,.0f} req/s'); print(f'backfill run: {ok:,} jobs in {s:.1f} s = {j:,.0f} jobs/s = {j/w:.2f} of wrk (target >= 0.5)')" "$WRK_RPS" "$SECS" "$OK"
+OK=$(succeeded "$WORK/unlimited.sqlite")
+CPU=$(cpu_seconds "$WORK/unlimited.time")
+python3 -c "import sys; w,s,ok,cpu=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4]); j=ok/s; print(f'wrk (one replayed request): {w:,.0f} req/s'); print(f'backfill run: {ok:,} jobs in {s:.1f} s = {j:,.0f} jobs/s = {j/w:.2f} of wrk (target >= 0.5; 4,255 jobs/s before the window); client CPU {cpu / ok * 10000:.2f} s per 10,000 jobs')" "$WRK_RPS" "$SECS" "$OK" "$CPU"
 
 echo "== (2) --rate 1900/10s against a sandbox limited to 2000/10s, $PACED_JOBS jobs"
 make_db "$PACED_JOBS" paced
@@ -79,7 +83,7 @@ if [ "$MEM_JOBS" -gt 0 ]; then
   start_sandbox --no-rate-limit
   run_timed "$WORK/big.sqlite" big --rate unlimited --concurrency "$CONCURRENCY"
   stop_sandbox
-  read -r _ KB < "$WORK/big.time"
+  read -r _ KB _ < <(tail -1 "$WORK/big.time")
   SECS=$(finished_in "$WORK/big.out")
   python3 -c "import sys; kb,s,n=int(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]); print(f'{n:,} jobs in {s:.1f} s ({n/s:,.0f} jobs/s); peak memory {kb/1024:.1f} MiB (target < 100 MiB)')" "$KB" "$SECS" "$MEM_JOBS"
 fi

@@ -59,6 +59,8 @@ struct SandboxLedger: Sendable {
     private(set) var requestsByStatus: [Int: Int] = [:]
     private(set) var connectionResets = 0
     private(set) var idempotentReplays = 0
+    private(set) var patchesReceived = 0
+    private(set) var requestsInProgress = 0
 
     init(configuration: SandboxConfiguration, seed: UInt64) {
         platformCode = configuration.platformCode
@@ -80,6 +82,13 @@ struct SandboxLedger: Sendable {
 
     mutating func count(status: Int) { requestsByStatus[status, default: 0] += 1 }
     mutating func countReset() { connectionResets += 1 }
+    /// A request arrived (counted before any delay, check or answer).
+    mutating func arrived(isPatch: Bool) {
+        requestsInProgress += 1
+        if isPatch { patchesReceived += 1 }
+    }
+    /// A request was answered, refused or reset.
+    mutating func left() { requestsInProgress -= 1 }
 
     // MARK: The PATCH rules, in the API's order
 
@@ -184,7 +193,9 @@ struct SandboxLedger: Sendable {
             participants: participants.values.sorted { $0.participantCode < $1.participantCode },
             requestsByStatus: requestsByStatus,
             connectionResets: connectionResets,
-            idempotentReplays: idempotentReplays
+            idempotentReplays: idempotentReplays,
+            patchesReceived: patchesReceived,
+            requestsInProgress: requestsInProgress
         )
     }
 }

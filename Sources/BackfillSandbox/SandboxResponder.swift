@@ -30,6 +30,8 @@ struct SandboxResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.head.path ?? "/"
+        ledger.withLock { $0.arrived(isPatch: request.method == .patch) }
+        defer { ledger.withLock { $0.left() } }
         let response: Response
         do {
             response = try await handle(request, path: path, context: context)

@@ -14,6 +14,10 @@ public struct SandboxState: Sendable {
     public var connectionResets: Int
     /// Requests answered from the idempotency memory without applying anything.
     public var idempotentReplays: Int
+    /// PATCH requests received, counted as they arrived: answered, refused, reset, or still being handled.
+    public var patchesReceived: Int = 0
+    /// Requests being handled right now (received, not yet answered).
+    public var requestsInProgress: Int = 0
 
     /// The participant with this code, if known.
     public func participant(_ code: String) -> ParticipantRecord? {
@@ -46,6 +50,7 @@ public struct SandboxState: Sendable {
             ("platform_code", .string(platformCode)),
             ("requests", .object([
                 ("answered", .number(String(requestsAnswered))),
+                ("patches_received", .number(String(patchesReceived))),
                 ("by_status", .object(statuses)),
                 ("rate_limited", .number(String(rateLimited))),
                 ("connection_resets", .number(String(connectionResets))),

@@ -28,14 +28,50 @@ struct SendLoopTests {
         #expect(sim.peakInFlight <= expected)
     }
 
+    @Test func atOneSecondTheWindowWantsMoreThanTheCeilingButTheRateHoldsAndNothingIsBlamed() {
+        // 190/s at 1 s needs 190 in flight; the window's headroom wants 287, above the default 256.
+        var sim = SendLoopSimulation(settings: Self.settings(), jobs: 20_000) { _ in .seconds(1) }
+        sim.run(until: .seconds(40))
+        #expect(sim.loop.window.hitCeiling)
+        #expect(!sim.loop.ceilingHeldBack)
+        let rate = sim.startRate(from: .seconds(1), to: .seconds(40))
+        #expect(rate >= 0.97 * 190, "achieved \(rate)/s")
+    }
+
     @Test func atTwoSecondsTheDefaultCeilingLimitsTheRateAndSaysSo() {
         var sim = SendLoopSimulation(settings: Self.settings(), jobs: 20_000) { _ in .seconds(2) }
         sim.run(until: .seconds(40))
         #expect(sim.loop.window.size == 256)
         #expect(sim.loop.window.hitCeiling)
+        #expect(sim.loop.ceilingHeldBack)
         #expect(sim.peakInFlight == 256)
         let rate = sim.startRate(from: .seconds(10), to: .seconds(40))
         #expect(abs(rate - 128) < 1, "256 in flight at 2 s each is 128/s, got \(rate)")
+    }
+
+    @Test func timeoutsArrivingTogetherAtTheEndOfARunDoNotStopIt() {
+        // Every 50th request times out after 30 s. At the end only those answers are left, one after another
+        // with no success between them; later requests succeeded, so they are not a server that stopped answering.
+        var sim = SendLoopSimulation(settings: Self.settings(), jobs: 3_000) { n in
+            n % 50 == 49 ? .seconds(30) : .milliseconds(250)
+        }
+        sim.status = { n in n % 50 == 49 ? nil : 200 }
+        sim.run(until: .seconds(200))
+        #expect(sim.ending == .drained)
+        #expect(sim.loop.summary.succeeded == 3_000)
+    }
+
+    @Test func aServerThatStopsAnsweringStillStopsTheRun() {
+        var sim = SendLoopSimulation(settings: Self.settings(), jobs: 3_000) { _ in .milliseconds(250) }
+        sim.status = { n in n < 500 ? 200 : nil }
+        sim.run(until: .seconds(200))
+        guard case .stopped(let code, let message) = sim.ending else {
+            Issue.record("the run was not stopped: \(String(describing: sim.ending))")
+            return
+        }
+        #expect(code == "repeated")
+        #expect(message.hasPrefix("20 consecutive answers were the same (connection reset by peer)"))
+        #expect(sim.starts.count < 600)
     }
 
     @Test func theRateHoldsWhileTwoPercentOfAnswersTake35Seconds() {

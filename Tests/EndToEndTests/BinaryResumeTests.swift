@@ -84,5 +84,57 @@ extension EndToEnd {
                 #expect(lock == 0)
             }
         }
+
+        /// At 300 ms a request, about sixty are in flight when the run is killed. The ledger may only call
+        /// `interrupted` what may have reached the server: never more than the requests the sandbox received
+        /// whose answers the ledger had not recorded. Jobs claimed but never sent go back with no attempt.
+        @Test func afterASIGKILLTheInterruptedAttemptsAreNoMoreThanTheRequestsLeftUnanswered() async throws {
+            do {
+                let db = try workspace.openDatabase()
+                try workspace.ingestParticipants(2_000, into: db)
+                try db.close()
+            }
+            try await withSandbox({ $0.latency = .milliseconds(300) }) { sandbox in
+                let path = workspace.databasePath
+                let arguments = ["--db", path, "--base-url", sandbox.baseURL, "--rate", "200/1s", "--log-level", "warning"]
+                let first = try BuiltBinary(["run"] + arguments, environment: Self.environment(sandbox),
+                                            outputIn: workspace.path, name: "run-latency")
+                defer { first.killIfRunning() }
+                let midway = await eventually(timeout: .seconds(30)) {
+                    !first.isRunning || Ledger.succeededCount(atPath: path) >= 300
+                }
+                #expect(midway && first.isRunning, "the run did not reach 300 succeeded jobs while running\n\(first.output)")
+                first.signal(SIGKILL)
+                _ = try await first.waitForExit()
+                // Every request that reached the sandbox is answered (into a closed connection) 300 ms later.
+                let settled = await eventually(timeout: .seconds(10)) { sandbox.snapshot().requestsInProgress == 0 }
+                #expect(settled)
+                let received = sandbox.snapshot().patchesReceived
+                let (answered, inFlight, claimed) = try Ledger.peek(path) { db in
+                    (try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_attempt")) ?? 0,
+                     try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'in_flight'")) ?? 0,
+                     try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'claimed'")) ?? 0)
+                }
+                let unanswered = received - answered
+                #expect(unanswered > 10, "received \(received), answers recorded \(answered)")
+                #expect(inFlight > 0 && inFlight <= unanswered, "in flight \(inFlight), claimed \(claimed), unanswered \(unanswered)")
+
+                let resume = try BuiltBinary(["resume"] + arguments, environment: Self.environment(sandbox),
+                                             outputIn: workspace.path, name: "resume-latency")
+                defer { resume.killIfRunning() }
+                let resumed = try await resume.waitForExit(timeout: .seconds(60))
+                #expect(resumed.reason == .exit && resumed.status == 0, "\(resume.output)")
+
+                let db = try workspace.openDatabase()
+                let attempts = try Ledger.attempts(db)
+                let interrupted = attempts.filter { $0.outcome == "interrupted" }.count
+                #expect(interrupted == inFlight)
+                #expect(interrupted <= unanswered, "\(interrupted) interrupted, \(unanswered) received without a recorded answer")
+                #expect(try Ledger.jobs(db).allSatisfy { $0.state == "succeeded" })
+                let state = sandbox.snapshot()
+                #expect(state.updatesApplied == 2_000)
+                #expect(state.participants.allSatisfy { $0.updatesApplied <= 1 })
+            }
+        }
     }
 }

@@ -93,7 +93,7 @@ extension EndToEnd {
                 let reset = "connection reset by 127.0.0.1:\(sandbox.port) (retried)"
                 #expect(summary.ending == .stopped(
                     code: "repeated",
-                    message: "3 consecutive answers were the same (no answer \(reset)); stopping so that every remaining job is not spent on it (--stop-after 3)"))
+                    message: "3 consecutive answers were the same (\(reset)); stopping so that every remaining job is not spent on it (--stop-after 3)"))
                 let attempts = try Ledger.attempts(db)
                 #expect(attempts.count == 3)
                 #expect(attempts.allSatisfy { $0.status == nil && $0.errorClass == "network" && $0.message == reset },

@@ -17,8 +17,8 @@ public struct SendResult: Sendable {
     public var endedAt: Int64
 }
 
-/// Signs and sends PATCH requests over one AsyncHTTPClient, whose pool is sized to the concurrency
-/// (keep-alive, TLS verified). Each request is signed as it is sent, with the measured clock offset applied.
+/// Signs and sends PATCH requests over one AsyncHTTPClient (keep-alive, TLS verified, HTTP/2 over TLS when
+/// offered), whose pool may open as many HTTP/1.1 connections as `--concurrency`, the window's ceiling. Each request is signed as it is sent, with the measured clock offset applied.
 ///
 /// `GET /time` goes through a second client that does not retry a failed connection: AsyncHTTPClient's pool
 /// otherwise retries a refused connection with backoff until the 10 s connect timeout, and a wrong `--base-url`
@@ -42,7 +42,10 @@ public final class HTTPSender: Sendable {
         http.timeout = .init(connect: .seconds(10))
         http.connectionPool = .init(idleTimeout: .seconds(60))
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.concurrency
-        http.httpVersion = .http1Only
+        // Over TLS, HTTP/2 when the server offers it (ALPN): one connection then carries the whole window as
+        // streams. Plain HTTP (a local sandbox) stays HTTP/1.1, one connection per request in flight, opened as
+        // the window grows: the pool never holds more connections than the window has had requests in flight.
+        http.httpVersion = configuration.resolvedBaseURL.lowercased().hasPrefix("https://") ? .automatic : .http1Only
         guard let endpoint = Endpoint(url: configuration.resolvedBaseURL) else {
             throw BackfillError("bad_option", "--base-url: expected http(s)://host[:port], got a URL without a host")
         }
@@ -102,7 +105,11 @@ public final class HTTPSender: Sendable {
     }
 
     /// Sends one job's stored bytes, signed now. The future never fails: problems come back in `SendResult`.
-    public func send(_ job: ClaimedJob, timeout: Duration) -> EventLoopFuture<SendResult> {
+    /// `onSent` is called once the whole request has been written to the connection, on an event loop, and not
+    /// at all when it never was (a refused connection, a failed handshake): only then may the request have
+    /// reached the server, so only then is the job marked in flight.
+    public func send(_ job: ClaimedJob, timeout: Duration,
+                     onSent: @escaping @Sendable () -> Void = {}) -> EventLoopFuture<SendResult> {
         let path = Profile.patchPath(participantCode: job.participantCode)
         let startedAt = Clock.epochMilliseconds()
         let timestamp = String((startedAt + clockOffset) / 1000)
@@ -125,16 +132,17 @@ public final class HTTPSender: Sendable {
                            startedAt: startedAt, endedAt: now))
         }
         let endpoint = endpoint
-        return client.execute(request: request, deadline: .now() + TimeAmount(timeout)).map { response in
-            // An HTML page (a proxy's 403 or 5xx) is kept as a short excerpt, not whole.
-            let body = APIErrorMessage.kept(response.body.map { Array($0.readableBytesView.prefix(RunStore.responseCap * 4)) } ?? [])
-            return SendResult(status: Int(response.status.code),
-                              retryAfter: response.headers.first(name: "Retry-After").flatMap(HTTPSender.parseRetryAfter),
-                              body: body, failure: nil, startedAt: startedAt, endedAt: Clock.epochMilliseconds())
-        }.recover { error in
-            SendResult(status: nil, body: [], failure: TransportFailure(error, endpoint: endpoint),
-                       startedAt: startedAt, endedAt: Clock.epochMilliseconds())
-        }
+        let delegate = SentAnswer(cap: RunStore.responseCap * 4, onSent: onSent)
+        return client.execute(request: request, delegate: delegate, deadline: .now() + TimeAmount(timeout)).futureResult
+            .map { answer in
+                // An HTML page (a proxy's 403 or 5xx) is kept as a short excerpt, not whole.
+                SendResult(status: answer.status, retryAfter: answer.retryAfter.flatMap(HTTPSender.parseRetryAfter),
+                           body: APIErrorMessage.kept(answer.body), failure: nil,
+                           startedAt: startedAt, endedAt: Clock.epochMilliseconds())
+            }.recover { error in
+                SendResult(status: nil, body: [], failure: TransportFailure(error, endpoint: endpoint),
+                           startedAt: startedAt, endedAt: Clock.epochMilliseconds())
+            }
     }
 
     /// `Retry-After` as seconds (or an HTTP date).
@@ -167,5 +175,44 @@ extension TimeAmount {
     init(_ duration: Duration) {
         let c = duration.components
         self = .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
+    }
+}
+
+/// Collects an answer's status, `Retry-After` and the first `cap` bytes of its body, and reports when the request
+/// has been written. AsyncHTTPClient calls every method on the task's event loop, one at a time.
+private final class SentAnswer: HTTPClientResponseDelegate, @unchecked Sendable {
+    struct Answer: Sendable {
+        var status: Int
+        var retryAfter: String?
+        var body: [UInt8]
+    }
+
+    private let cap: Int
+    private let onSent: @Sendable () -> Void
+    private var answer = Answer(status: 0, retryAfter: nil, body: [])
+
+    init(cap: Int, onSent: @escaping @Sendable () -> Void) {
+        self.cap = cap
+        self.onSent = onSent
+    }
+
+    func didSendRequest(task: HTTPClient.Task<Answer>) {
+        onSent()
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Answer>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        answer.status = Int(head.status.code)
+        answer.retryAfter = head.headers.first(name: "Retry-After")
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Answer>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let room = cap - answer.body.count
+        if room > 0 { answer.body.append(contentsOf: buffer.readableBytesView.prefix(room)) }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Answer>) throws -> Answer {
+        answer
     }
 }

@@ -92,6 +92,10 @@ public struct SendLoop: Sendable {
     private var stop: RunSummary.Ending?
     private var records: [AttemptRecord] = []
     private var repeated: (key: String, count: Int) = ("", 0)
+    /// The latest start (loop time) of a request that succeeded. An answer to a request started before it says
+    /// nothing about the server now: at the end of a run, the timeouts of requests started 30 s earlier arrive
+    /// one after another with no success between them, though later requests succeeded.
+    private var latestSuccessStart: Duration?
     private var wakeAt: Duration?
     private var signals = 0
     private var random: SplitMix64
@@ -108,6 +112,9 @@ public struct SendLoop: Sendable {
     public var inFlightCount: Int { inFlight.count }
     /// The most requests that were in flight at once.
     public private(set) var peakInFlight = 0
+    /// A paced start was due while the window was full at `--concurrency`: latency, not the pacer, set the rate.
+    /// (The window merely wanting more than the ceiling is not enough: its headroom may never be needed.)
+    public private(set) var ceilingHeldBack = false
 
     /// Takes one event at `now` (monotonic, since the run began) and `wallNow` (epoch ms); returns what to do.
     public mutating func handle(_ event: Event, now: Duration, wallNow: Int64) -> [Action] {
@@ -172,6 +179,9 @@ public struct SendLoop: Sendable {
             guard window.allowsStart(inFlight: inFlight.count, stragglers: stragglers) else {
                 // The window is full: an answer frees a place, or the oldest request that is not a straggler yet
                 // becomes one.
+                if let pacer, !window.slowStart, window.size >= window.ceiling, pacer.earliestStart(now: now) <= now {
+                    ceilingHeldBack = true
+                }
                 let age = window.stragglerAge
                 if inFlight.count < window.ceiling,
                    let oldest = inFlight.values.filter({ now - $0 < age }).min() {
@@ -221,7 +231,7 @@ public struct SendLoop: Sendable {
 
     private mutating func answered(_ job: ClaimedJob, _ answer: SendResult, latency: Duration, now: Duration, wallNow: Int64,
                                    _ actions: inout [Action]) {
-        inFlight[job.id] = nil
+        let startedAt = inFlight.removeValue(forKey: job.id) ?? now
         summary.attempts += 1
         window.ended(latency: latency, answered: answer.status != nil,
                      succeeded: answer.status.map { (200..<300).contains($0) } ?? false)
@@ -250,8 +260,12 @@ public struct SendLoop: Sendable {
 
         if case .stop(let errorClass) = outcome {
             halt(.stopped(code: errorClass.rawValue, message: StopReason.message(errorClass, status: answer.status, apiMessage: classified.message)), &actions)
+        } else if let latest = latestSuccessStart, startedAt < latest,
+                  answer.status.map({ !(200..<300).contains($0) }) ?? true {
+            // Overtaken: a request started after this one has succeeded. Neither counts nor breaks a streak.
         } else if answer.status.map({ !(200..<300).contains($0) && $0 != 429 }) ?? true {
-            let key = "\(answer.status.map(String.init) ?? "no answer") \(classified.message ?? "")"
+            // "503 {message}", or the transport failure's own words ("no answer from ... within --timeout ...").
+            let key = answer.status.map { "\($0)" + (classified.message.map { " \($0)" } ?? "") } ?? classified.message ?? "no answer"
             repeated = repeated.key == key ? (key, repeated.count + 1) : (key, 1)
             if repeated.count >= settings.stopAfter {
                 halt(.stopped(code: ErrorClass.repeated.rawValue,
@@ -260,6 +274,7 @@ public struct SendLoop: Sendable {
             }
         } else {
             repeated = ("", 0)
+            if answer.status != 429 { latestSuccessStart = max(latestSuccessStart ?? startedAt, startedAt) }
         }
     }
 
@@ -287,7 +302,7 @@ public struct SendLoop: Sendable {
         }
         summary.ending = stop ?? .drained
         summary.peakInFlight = peakInFlight
-        summary.windowHitCeiling = window.hitCeiling
+        summary.windowHitCeiling = ceilingHeldBack
         actions.append(.end(summary.ending, records: takeRecords()))
     }
 

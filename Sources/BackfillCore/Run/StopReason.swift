@@ -7,8 +7,10 @@ public enum StopReason {
         case .unauthorized: return "401 Unauthorized\(api)"
         case .forbidden: return "\(status.map(String.init) ?? "403")\(api)"
         case .notFound: return "404 on PATCH /participants/customers/...\(api)"
-        case .tls: return "TLS failed\(api)"
-        case .dns: return "DNS lookup failed\(api)"
+        // A transport failure's message already names what failed ("TLS handshake with ... failed: ...",
+        // "DNS lookup failed for ..."): it is the whole reason.
+        case .tls: return apiMessage ?? "TLS failed"
+        case .dns: return apiMessage ?? "DNS lookup failed"
         default: return "\(errorClass.rawValue)\(api)"
         }
     }

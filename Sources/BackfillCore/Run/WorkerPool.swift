@@ -96,7 +96,6 @@ public final class WorkerPool: @unchecked Sendable {
                 }
             }
         case .start(let job):
-            markStarted(job.id)
             send(job)
         case .write(let records):
             writer.async { [self] in
@@ -122,7 +121,9 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// A start is written as `in_flight` before its answer can be recorded (the writer is serial), in batches:
+    /// A job is marked `in_flight` once its request has been written to the connection (before that it cannot
+    /// have reached the server, and a crash returns it to pending with no attempt), and before its answer can be
+    /// recorded: the mark is queued on the serial writer before the answer arrives. Marks are written in batches:
     /// the first mark after an empty buffer schedules one writer pass that takes every mark made by then.
     private func markStarted(_ id: Int64) {
         let first = startMarks.withLock { marks -> Bool in
@@ -147,7 +148,7 @@ public final class WorkerPool: @unchecked Sendable {
         nextWorker = (nextWorker + 1) % workers.count
         let started = ContinuousClock.now
         worker.async { [self] in
-            sender.send(job, timeout: timeout).whenComplete { result in
+            sender.send(job, timeout: timeout, onSent: { self.markStarted(job.id) }).whenComplete { result in
                 let latency = ContinuousClock.now - started
                 let answer: SendResult
                 switch result {
