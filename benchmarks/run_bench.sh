@@ -3,7 +3,9 @@
 #  (1) unlimited rate: backfill run jobs/s end to end (ledger included), side by side with wrk on the same route;
 #  (2) --rate 1900/10s for ~60 s against a sandbox limited to 2000/10s: 429s seen and the rate achieved;
 #  (3) peak memory (max RSS) of a 1,000,000-job run.
-# Knobs: JOBS (100000), PACED_JOBS (11400 = 60 s at 190/s), MEM_JOBS (1000000; 0 skips), CONCURRENCY (32), PORT (18090).
+#  (1) also runs with --metrics (scraped every second) side by side, ROUNDS times each, alternating.
+# Knobs: JOBS (100000), PACED_JOBS (11400 = 60 s at 190/s), MEM_JOBS (1000000; 0 skips), CONCURRENCY (32), PORT (18090),
+#        ROUNDS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-100000}
@@ -18,7 +20,7 @@ export BACKFILL_API_KEY=$API_KEY BACKFILL_API_SECRET=$API_SECRET BACKFILL_API_PA
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 
-swift build -c release --product backfill >/dev/null
+swift build -c release --product backfill >/dev/null 2>&1 || { echo 'release build failed'; swift build -c release --product backfill 2>&1 | grep error: | head; exit 1; }
 BIN="$(swift build -c release --show-bin-path)/backfill"
 WORK=$(mktemp -d)
 SANDBOX_PID=
@@ -55,12 +57,36 @@ start_sandbox --no-rate-limit
 python3 benchmarks/sandbox_requests.py single "$WORK/single.lua" "$API_SECRET" "$API_KEY" "$PASSPHRASE"
 wrk -t2 -c"$CONCURRENCY" -d15s -s "$WORK/single.lua" "http://127.0.0.1:$PORT" > "$WORK/wrk.txt"
 WRK_RPS=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-run_timed "$WORK/unlimited.sqlite" unlimited --rate unlimited --concurrency "$CONCURRENCY"
+cp "$WORK/unlimited.sqlite" "$WORK/pristine.sqlite"
+python3 -c "print(f'wrk (one replayed request): {float(\"$WRK_RPS\"):,.0f} req/s')"
+# Side by side, alternating: without metrics, then with --metrics scraped every second, ROUNDS times each.
+report_unlimited() { # label
+  local secs ok cpu
+  secs=$(finished_in "$WORK/$1.out"); ok=$(succeeded "$WORK/$1.sqlite"); cpu=$(cpu_seconds "$WORK/$1.time")
+  python3 -c "import sys; w,s,ok,cpu=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4]); j=ok/s; print(f'  {sys.argv[5]:<34} {ok:,} jobs in {s:.1f} s = {j:,.0f} jobs/s = {j/w:.2f} of wrk; client CPU {cpu / ok * 10000:.2f} s per 10,000 jobs')" "$WRK_RPS" "$secs" "$ok" "$cpu" "$2"
+  echo "$ok $secs" >> "$WORK/$3.rates"
+}
+for round in $(seq 1 "${ROUNDS:-2}"); do
+  cp "$WORK/pristine.sqlite" "$WORK/plain.sqlite"
+  run_timed "$WORK/plain.sqlite" plain --rate unlimited --concurrency "$CONCURRENCY"
+  report_unlimited plain "round $round: no metrics" plain
+  cp "$WORK/pristine.sqlite" "$WORK/metered.sqlite"
+  ( while sleep 1; do curl -s "http://127.0.0.1:$((PORT + 1))/metrics" >/dev/null || true; done ) &
+  SCRAPER=$!
+  run_timed "$WORK/metered.sqlite" metered --rate unlimited --concurrency "$CONCURRENCY" --metrics "127.0.0.1:$((PORT + 1))"
+  kill "$SCRAPER" 2>/dev/null || true
+  report_unlimited metered "round $round: --metrics, scraped 1/s" metered
+done
+python3 - "$WORK/plain.rates" "$WORK/metered.rates" <<'PY'
+import sys
+def rate(path):
+    rows = [tuple(map(float, line.split())) for line in open(path)]
+    return sum(ok for ok, _ in rows) / sum(s for _, s in rows)
+plain, metered = rate(sys.argv[1]), rate(sys.argv[2])
+print(f"backfill run unlimited: {plain:,.0f} jobs/s without metrics, {metered:,.0f} with --metrics: "
+      f"cost {(1 - metered / plain) * 100:.1f}% (target < 5%; 4,255 jobs/s before the window)")
+PY
 stop_sandbox
-SECS=$(finished_in "$WORK/unlimited.out")
-OK=$(succeeded "$WORK/unlimited.sqlite")
-CPU=$(cpu_seconds "$WORK/unlimited.time")
-python3 -c "import sys; w,s,ok,cpu=float(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4]); j=ok/s; print(f'wrk (one replayed request): {w:,.0f} req/s'); print(f'backfill run: {ok:,} jobs in {s:.1f} s = {j:,.0f} jobs/s = {j/w:.2f} of wrk (target >= 0.5; 4,255 jobs/s before the window); client CPU {cpu / ok * 10000:.2f} s per 10,000 jobs')" "$WRK_RPS" "$SECS" "$OK" "$CPU"
 
 echo "== (2) --rate 1900/10s against a sandbox limited to 2000/10s, $PACED_JOBS jobs"
 make_db "$PACED_JOBS" paced

@@ -37,12 +37,13 @@ struct TargetOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body; an operator's mistake (a `BackfillError`) becomes one `error:` line and exit status 1.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+/// Runs a command body; an operator's mistake (a `BackfillError`) becomes one `error:` line (a JSON line for
+/// `run --log-format json`) and exit status 1.
+func reportingErrors<T>(_ output: RunOutput = RunOutput(json: false), _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as BackfillError {
-        printError("error: \(error.message)")
+        output.error(error.message)
         throw ExitCode.failure
     }
 }

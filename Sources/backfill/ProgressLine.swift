@@ -1,4 +1,5 @@
 import BackfillCore
+import CoreMetrics
 import Foundation
 
 /// The run's progress as one line that fits the terminal: the fields in order of importance, the less
@@ -44,23 +45,28 @@ enum ProgressLine {
     }
 
     /// What the executable does with the run's events: a line redrawn in place on a terminal, else a status
-    /// line every 5 s; the signal notices; a second signal exits at once.
-    static func events(terminal: Bool) -> RunEvents {
-        RunEvents(
+    /// line every 5 s (JSON with `--log-format json`); the signal notices; a second signal exits at once.
+    static func events(terminal: Bool, output: RunOutput, metrics: (any MetricsFactory)? = nil) -> RunEvents {
+        let lead = terminal ? "\n" : ""
+        return RunEvents(
             progressEvery: terminal ? .seconds(1) : .seconds(5),
             progress: { p in
                 if terminal {
                     FileHandle.standardError.write(Data((p.final ? "\n" : "\r\u{1B}[2K" + render(p, width: terminalWidth())).utf8))
                 } else if !p.final {
-                    FileHandle.standardError.write(Data((render(p, width: 400) + "\n").utf8))
+                    output.status(p)
                 }
             },
             interrupting: { sig, inFlight in
-                FileHandle.standardError.write(Data("\n\(sig == SIGINT ? "SIGINT" : "SIGTERM"): finishing the \(inFlight) request(s) in flight, then stopping (signal again to exit at once)\n".utf8))
+                let name = sig == SIGINT ? "SIGINT" : "SIGTERM"
+                output.note("\(lead)\(name): finishing the \(inFlight) request(s) in flight, then stopping (signal again to exit at once)",
+                            event: "signal", fields: ["signal": .string(name), "in_flight": .int(inFlight)])
             },
             exitNow: { sig in
-                FileHandle.standardError.write(Data("\nsecond signal: exiting at once; the next run resends what was in flight\n".utf8))
+                output.note("\(lead)second signal: exiting at once; the next run resends what was in flight", event: "signal",
+                            fields: ["signal": .string(sig == SIGINT ? "SIGINT" : "SIGTERM")])
                 exit(128 + sig)
-            })
+            },
+            metrics: metrics)
     }
 }

@@ -44,8 +44,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Option(help: "text or json. json also switches progress to a status line every few seconds.")
+    @Option(help: "text or json. json makes every line JSON (start-up, status every few seconds, summary, errors).")
     var logFormat = "text"
+
+    @Option(help: ArgumentHelp("Serve GET /metrics (Prometheus text format) here while the run lasts: PORT or HOST:PORT, e.g. 127.0.0.1:9464 (loopback unless --metrics-listen-any).", valueName: "address"))
+    var metrics: String?
+
+    @Flag(help: "Allow --metrics on an address that is not loopback.")
+    var metricsListenAny = false
 
     /// The run's configuration and where its target came from. Explicit flags win over `BACKFILL_BASE_URL` /
     /// `BACKFILL_PROFILE`, which are read from the `--credentials` file first, then the environment.
@@ -107,9 +113,11 @@ struct RunCommand: ParsableCommand {
     }
 
     static func execute(_ options: RunOptions) throws {
-        try reportingErrors {
+        let output = RunOutput(json: options.logFormat == "json")
+        try reportingErrors(output) {
             var (configuration, choice) = try options.configuration()
             LoggingSetup.bootstrap(level: options.logLevel, format: options.logFormat)
+            let metricsAddress = try options.metrics.map { try MetricsAddress(parsing: $0, listenAny: options.metricsListenAny) }
             let logger = Logger(label: "backfill.run")
             let credentials = try Credentials.load(file: options.credentials)
             try configuration.validateOptions()
@@ -125,12 +133,24 @@ struct RunCommand: ParsableCommand {
                 configuration.confirmProduction = try confirmInteractively(configuration.target)
             }
             try configuration.validate()
-            printError("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue))")
-            printError("  target \(configuration.target.name), rate \(configuration.rate?.description ?? "unlimited"), concurrency \(configuration.concurrency)")
-            let terminal = isatty(STDERR_FILENO) == 1 && options.logFormat == "text"
+            let endpoint = try metricsAddress.map(MetricsEndpoint.start)
+            defer { endpoint?.stop() }
+            let rate = configuration.rate?.description ?? "unlimited"
+            output.note("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue))",
+                        event: "start", fields: ["base_url": .string(configuration.resolvedBaseURL), "origin": .string(choice.origin),
+                                                 "profile": .string(configuration.profile.rawValue), "target": .string(configuration.target.name),
+                                                 "rate": .string(rate), "in_flight_ceiling": .int(configuration.concurrency)])
+            if !output.json {
+                printError("  target \(configuration.target.name), rate \(rate), concurrency \(configuration.concurrency)")
+            }
+            if let endpoint {
+                output.note("metrics on \(endpoint.url)", event: "metrics", fields: ["url": .string(endpoint.url)])
+            }
+            let terminal = isatty(STDERR_FILENO) == 1 && !output.json
             let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials,
-                                         logger: logger, events: ProgressLine.events(terminal: terminal))
-            print(RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue))
+                                         logger: logger, events: ProgressLine.events(terminal: terminal, output: output,
+                                                                                     metrics: endpoint?.factory))
+            output.summary(summary, text: RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue))
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         }
     }

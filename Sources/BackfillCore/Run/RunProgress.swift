@@ -1,3 +1,4 @@
+import CoreMetrics
 import ParticipantAPI
 
 /// A run's numbers at one instant, for the progress line, status lines and (later) metrics. The library
@@ -32,6 +33,8 @@ public struct RunProgress: Sendable, Equatable {
     public var eta: Double?
     /// The last snapshot, taken as the run ends.
     public var final: Bool
+    /// Jobs on the target by state (`StatusSummary.states`): the counts at the start moved by this run's answers.
+    public var jobs: [String: Int] = [:]
 }
 
 /// What the run tells the executable while it goes. Every closure runs on the run's control queue: keep it short.
@@ -43,10 +46,13 @@ public struct RunEvents: Sendable {
     public var interrupting: @Sendable (_ signal: Int32, _ inFlight: Int) -> Void
     /// A second signal: the executable leaves at once (the next run recovers what was in flight).
     public var exitNow: @Sendable (_ signal: Int32) -> Void
+    /// Where the run's metrics go (nil: nowhere). See `RunMetrics`.
+    public var metrics: (any MetricsFactory)?
 
     public init(progressEvery: Duration? = nil, progress: @escaping @Sendable (RunProgress) -> Void = { _ in },
                 interrupting: @escaping @Sendable (Int32, Int) -> Void = { _, _ in },
-                exitNow: @escaping @Sendable (Int32) -> Void = { _ in }) {
+                exitNow: @escaping @Sendable (Int32) -> Void = { _ in }, metrics: (any MetricsFactory)? = nil) {
+        self.metrics = metrics
         self.progressEvery = progressEvery
         self.progress = progress
         self.interrupting = interrupting

@@ -47,8 +47,9 @@ public enum Runner {
                 logger.notice("\(recovered) job(s) were in flight when an earlier run stopped: sending them again with the same request_id and bytes")
             }
             let pool = WorkerPool(configuration: configuration, store: store, sender: sender, logger: logger, events: events)
-            let pending = try store.counts()["pending"] ?? 0
-            pool.setProgressTotal(configuration.limit.map { min($0, pending) } ?? pending)
+            let counts = try store.counts()
+            let pending = counts["pending"] ?? 0
+            pool.setProgressTotal(configuration.limit.map { min($0, pending) } ?? pending, startCounts: counts)
             let drift = DriftWatch(sender: sender, initial: offset, logger: logger, timeout: configuration.timeout)
             drift.start()
             summary = pool.run(recovered: recovered)

@@ -34,6 +34,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var nextWorker = 0
     private var progressTotal = 0
+    private var startCounts: [String: Int] = [:]
+    private let metrics: RunMetrics?
     private var endSummary: RunSummary?
 
     public init(configuration: RunConfiguration, store: RunStore, sender: HTTPSender, logger: Logger,
@@ -43,6 +45,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.sender = sender
         self.logger = logger
         self.events = events
+        metrics = events.metrics.map { RunMetrics(factory: $0, target: store.target.name) }
         loop = SendLoop(settings: SendLoop.Settings(configuration))
         let count = min(configuration.concurrency, max(2, ProcessInfo.processInfo.activeProcessorCount * 2))
         workers = (0..<count).map { DispatchQueue(label: "backfill.run.worker.\($0)") }
@@ -50,9 +53,13 @@ public final class WorkerPool: @unchecked Sendable {
 
     private var now: Duration { ContinuousClock.now - origin }
 
-    /// Sets how many jobs the progress counts towards.
-    public func setProgressTotal(_ total: Int) {
-        control.async { [self] in progressTotal = total }
+    /// Sets how many jobs the progress counts towards, and the target's job counts as the run starts (what the
+    /// progress's and the metrics' job counts move from).
+    public func setProgressTotal(_ total: Int, startCounts: [String: Int] = [:]) {
+        control.async { [self] in
+            progressTotal = total
+            self.startCounts = startCounts
+        }
     }
 
     /// Runs until no sendable job is left, a stop, or a signal. Blocks the calling thread.
@@ -86,6 +93,7 @@ public final class WorkerPool: @unchecked Sendable {
             writer.async { [self] in
                 let result = Result {
                     try store.record(records)
+                    metrics?.recorded(records)
                     return try store.claim(limit: limit, now: Clock.epochMilliseconds())
                 }
                 control.async { [self] in
@@ -99,7 +107,10 @@ public final class WorkerPool: @unchecked Sendable {
             send(job)
         case .write(let records):
             writer.async { [self] in
-                do { try store.record(records) } catch {
+                do {
+                    try store.record(records)
+                    metrics?.recorded(records)
+                } catch {
                     control.async { [self] in deliver(.storeFailed("\(error)")) }
                 }
             }
@@ -178,13 +189,18 @@ public final class WorkerPool: @unchecked Sendable {
         for t in timers { t.cancel() }
         if case .stopped(_, let message) = ending { logger.error("run stopped: \(message)") }
         writer.async { [self] in
-            do { try store.record(records) } catch { logger.error("database: \(error)") }
+            do {
+                try store.record(records)
+                metrics?.recorded(records)
+            } catch { logger.error("database: \(error)") }
             let jobs = (try? store.counts()) ?? [:]
             control.async { [self] in
                 var summary = loop.summary
                 summary.jobs = jobs
                 endSummary = summary
-                events.progress(progress(final: true))
+                let last = progress(final: true)
+                metrics?.update(last)
+                events.progress(last)
                 finished.signal()
             }
         }
@@ -198,6 +214,13 @@ public final class WorkerPool: @unchecked Sendable {
         flushTimer.setEventHandler { [self] in deliver(.tick) }
         flushTimer.resume()
         timers.append(flushTimer)
+        if let metrics {
+            let metricsTimer = DispatchSource.makeTimerSource(queue: control)
+            metricsTimer.schedule(deadline: .now(), repeating: .milliseconds(500))
+            metricsTimer.setEventHandler { [self] in metrics.update(progress(final: false)) }
+            metricsTimer.resume()
+            timers.append(metricsTimer)
+        }
         if let every = events.progressEvery {
             let progressTimer = DispatchSource.makeTimerSource(queue: control)
             let ms = max(10, Int(every.seconds * 1000))
@@ -220,7 +243,21 @@ public final class WorkerPool: @unchecked Sendable {
             inFlight: loop.inFlightCount, window: loop.window.size, ceiling: loop.window.ceiling,
             latencyP90: loop.window.latencyP90, achievedRate: rate, configuredRate: configuration.rate?.perSecond,
             rateFactor: loop.pacer?.factor ?? 1, paused: loop.pacer?.pausedUntil.map { $0 > now } ?? false,
-            eta: rate > 0 ? Double(remaining) / rate : nil, final: final)
+            eta: rate > 0 ? Double(remaining) / rate : nil, final: final, jobs: jobCounts(s))
+    }
+
+    /// The target's jobs now: the counts at the start, moved by this run's answers (never a scan of the table).
+    /// Claimed jobs count as pending until their request is written.
+    private func jobCounts(_ s: RunSummary) -> [String: Int] {
+        let inFlight = loop.inFlightCount
+        let sendable = (startCounts["pending"] ?? 0) + (startCounts["in_flight"] ?? 0)
+        return [
+            "pending": max(0, sendable - s.succeeded - s.failed - inFlight),
+            "held": startCounts["held"] ?? 0,
+            "in_flight": inFlight,
+            "succeeded": (startCounts["succeeded"] ?? 0) + s.succeeded,
+            "failed": (startCounts["failed"] ?? 0) + s.failed,
+        ]
     }
 
     private func installSignalHandlers() {
