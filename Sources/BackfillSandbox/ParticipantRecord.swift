@@ -14,6 +14,8 @@ public struct ParticipantRecord: Sendable {
     public internal(set) var platformUpdatedAt: String?
     /// How many updates were applied; idempotent replays do not count.
     public internal(set) var updatesApplied: Int
+    /// Every applied update in the order applied: its `platform_updated_at` and the fields it set.
+    public internal(set) var history: [AppliedUpdate] = []
 
     init(entry: RosterEntry) {
         participantCode = entry.participantCode
@@ -36,6 +38,13 @@ public struct ParticipantRecord: Sendable {
         for (field, value) in update { fields[field] = value }
         self.platformUpdatedAt = platformUpdatedAt
         updatesApplied += 1
+        history.append(AppliedUpdate(platformUpdatedAt: platformUpdatedAt, fields: update))
+    }
+
+    /// True when `platformUpdatedAt` (JSON number text) is older than the last applied or roster instant.
+    func isStale(_ platformUpdatedAt: String) -> Bool {
+        guard let last = self.platformUpdatedAt, let previous = Double(last), let new = Double(platformUpdatedAt) else { return false }
+        return new < previous
     }
 
     /// The record as the API shows it: every updatable field in the API's order, the other members,
@@ -49,5 +58,26 @@ public struct ParticipantRecord: Sendable {
         members.append((WireKey.participantCode, .string(participantCode)))
         members.append((WireKey.platformUpdatedAt, platformUpdatedAt.map(JSONValue.number) ?? .null))
         return .object(members)
+    }
+}
+
+/// One update the sandbox applied to a participant: when the platform says it happened, and what it set.
+public struct AppliedUpdate: Sendable, Equatable {
+    /// JSON number text, as sent.
+    public var platformUpdatedAt: String
+    /// The fields the update carried (`""` clears).
+    public var fields: [Field: String]
+
+    public init(platformUpdatedAt: String, fields: [Field: String]) {
+        self.platformUpdatedAt = platformUpdatedAt
+        self.fields = fields
+    }
+
+    /// `{"platform_updated_at": n, "fields": {name: value...}}`, fields in the API's order.
+    var json: JSONValue {
+        .object([
+            (WireKey.platformUpdatedAt, .number(platformUpdatedAt)),
+            ("fields", .object(Field.allCases.compactMap { f in fields[f].map { (f.name, JSONValue.string($0)) } })),
+        ])
     }
 }

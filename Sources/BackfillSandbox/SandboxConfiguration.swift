@@ -50,6 +50,10 @@ public struct SandboxConfiguration: Sendable {
     public var wallClock: @Sendable () -> Int64 = SandboxClock.systemMilliseconds
     /// The largest body accepted, in bytes. Default: 64 KiB.
     public var maxBodySize: Int = 64 * 1024
+    /// Answer 400 `platform_updated_at is older than the participant's last update` to an update older than
+    /// the last applied one (not a documented rule of the real API: it shows that history mode never sends
+    /// out of order).
+    public var rejectStaleUpdates: Bool = false
 
     public init() {}
 

@@ -55,6 +55,7 @@ struct SandboxLedger: Sendable {
     /// Applied payloads -> the request_id they came with (nil when none).
     private var appliedPayloads: [PayloadKey: String?] = [:]
     var rateLimiter: RateLimiter?
+    let rejectStaleUpdates: Bool
     var faults: FaultInjector
     private(set) var requestsByStatus: [Int: Int] = [:]
     private(set) var connectionResets = 0
@@ -64,6 +65,7 @@ struct SandboxLedger: Sendable {
 
     init(configuration: SandboxConfiguration, seed: UInt64) {
         platformCode = configuration.platformCode
+        rejectStaleUpdates = configuration.rejectStaleUpdates
         approved = configuration.approved
         hasRoster = configuration.roster != nil
         for entry in configuration.roster ?? [] {
@@ -142,6 +144,9 @@ struct SandboxLedger: Sendable {
         }
 
         var record = participants[code] ?? ParticipantRecord(newCustomer: code)
+        if rejectStaleUpdates, record.isStale(platformUpdatedAt) {
+            return .badRequest(SandboxMessage.staleUpdate)
+        }
         if let newEmail {
             if let old = record.fields[.email].map({ $0.lowercased() }), emailOwners[old] == code { emailOwners[old] = nil }
             emailOwners[newEmail] = code

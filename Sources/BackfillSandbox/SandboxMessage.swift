@@ -16,6 +16,8 @@ public enum SandboxMessage {
         "\(field.name) must be a string, got \(value.kindDescription)"
     }
 
+    /// With `--reject-stale-updates` only: the real API documents no such rule.
+    public static let staleUpdate = "platform_updated_at is older than the participant's last update"
     public static let emailInUse = "email is already used by another participant of this platform"
 
     // 400, idempotency

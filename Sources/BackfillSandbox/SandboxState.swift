@@ -43,6 +43,7 @@ public struct SandboxState: Sendable {
                 (WireKey.participantCode, .string(p.participantCode)),
                 ("customer", .bool(p.isCustomer)),
                 ("updates_applied", .number(String(p.updatesApplied))),
+                ("history", .array(p.history.map(\.json))),
                 ("record", p.record(platformCode: platformCode)),
             ])
         }

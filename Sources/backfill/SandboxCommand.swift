@@ -38,7 +38,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Extra accepted id_number_type (repeatable).") var extraIDType: [String] = []
     @Option(help: "Shape of GET /time: message ({\"message\": {\"epoch\": <ms>, \"epoch_units\": \"milliseconds\", ...}}) or seconds ({\"epoch\": <s>}).")
     var timeFormat = "message"
-    @Option(help: "Where to write the final state (JSON) on exit.") var stateOut: String?
+    @Flag(help: "Answer 400 to an update older than the participant's last applied one (not a documented rule; history-mode rehearsals).") var rejectStaleUpdates = false
+    @Option(help: "Where to write the final state (JSON) on exit, with every participant's applied history.") var stateOut: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical; debug logs every request.") var logLevel = "info"
 
     func validate() throws {
@@ -77,6 +78,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.lockout = Duration(parsing: lockout)!
         configuration.failRate = failRate
         configuration.slowRate = slowRate
+        configuration.rejectStaleUpdates = rejectStaleUpdates
         configuration.slowDelay = Duration(parsing: slow)!
         configuration.resetRate = resetRate
         configuration.latency = Duration(parsing: latency)!
@@ -124,7 +126,7 @@ struct SandboxCommand: AsyncParsableCommand {
             Sandbox listening on \(sandbox.baseURL)
               profile \(c.profile.rawValue) (\(c.profile.headerPrefix) headers), platform \(c.platformCode)\(c.approved ? "" : " (unapproved)"), GET /time as \(c.timeFormat.rawValue)
               roster: \(roster ?? "none (any 6-character code of A-Z/0-9 is a customer)")
-              rate limit: \(limit)
+              rate limit: \(limit)\(c.rejectStaleUpdates ? "; updates older than the last applied are refused (400)" : "")
               faults: fail \(c.failRate), slow \(c.slowRate) (\(c.slowDelay.shortText)), reset \(c.resetRate), latency \(c.latency.shortText), seed \(sandbox.seed)
 
             Demo credentials for this sandbox only (paste into the shell that runs backfill):
