@@ -1,0 +1,132 @@
+import ParticipantAPI
+
+/// History mode's counterpart of `Fold`: one participant's accepted rows become a sequence of steps, one per
+/// distinct `platform_updated_at`, so the API receives every change in order instead of only the last state. Pure.
+///
+/// - Rows with the same instant merge in input order, as the fold does.
+/// - A step's body carries the segments that step touched, completed with the values the participant had at that
+///   instant (the fold of every row up to and including it); `address_two` follows `address_one` as in the fold.
+///   Its `platform_updated_at` is the step's instant; its request_id is a UUID (v5) of the participant, the
+///   step's number and its payload.
+/// - A step whose touched segments are not all valid at its instant (an address whose zip arrives later) merges
+///   forward into the next step that completes them, and is sent once, with the later instant. When no later
+///   step completes them the participant is held, as `latest` mode would hold it.
+/// - The hold rules of `latest` mode all apply: any rejected row, segment failures, no updatable field.
+///
+/// Applying the steps in order leaves the API with exactly `Fold`'s values for the same rows: a segment's
+/// last touch is the last step that carries it, with its final values.
+///
+/// ```swift
+/// let history = HistorySteps(rules: SegmentRules()).build(participantCode: "QX9Z01", rows: rows)
+/// for step in history.steps { print(step.platformUpdatedAt, String(decoding: step.body, as: UTF8.self)) }
+/// ```
+public struct HistorySteps: Sendable {
+    /// One PATCH of the sequence.
+    public struct Step: Sendable, Equatable {
+        /// 1-based position in the participant's sequence.
+        public var number: Int
+        public var platformUpdatedAt: Int64
+        /// The segments the body carries.
+        public var segments: [Segment]
+        /// The values the body carries (the touched segments' values at the step's instant).
+        public var values: FieldValues
+        public var requestID: String
+        /// Exact body bytes, request_id included.
+        public var body: [UInt8]
+        /// `file:line` of the rows merged into this step (earlier instants merged forward included).
+        public var sources: [String]
+    }
+
+    public struct Result: Sendable {
+        public var participantCode: String
+        /// Empty when the participant is held.
+        public var steps: [Step]
+        public var holdReasons: [Fold.HoldReason]
+        public var isHeld: Bool { !holdReasons.isEmpty }
+    }
+
+    public let rules: SegmentRules
+
+    public init(rules: SegmentRules) {
+        self.rules = rules
+    }
+
+    /// Builds the steps of `rows`, which must already be in fold order (platform_updated_at, then input order).
+    public func build(participantCode: String, rows: [Fold.Row]) -> Result {
+        var holds: [Fold.HoldReason] = []
+        for row in rows {
+            if let rejection = row.rejection { holds.append(Fold.HoldReason(source: row.source, message: rejection)) }
+        }
+        let accepted = rows.filter { $0.rejection == nil }
+        var values = FieldValues()
+        var steps: [Step] = []
+        // Touched since the last step was emitted (carried forward while not valid), and the rows behind them.
+        var pending: Set<Segment> = []
+        var pendingSources: [String] = []
+        var anyTouched = false
+        var index = 0
+        while index < accepted.count {
+            let instant = accepted[index].platformUpdatedAt
+            // One instant: every row with this platform_updated_at, in input order.
+            while index < accepted.count, accepted[index].platformUpdatedAt == instant {
+                let row = accepted[index]
+                var touched = false
+                for field in Field.allCases {
+                    guard let v = row.values[field.order] else { continue }
+                    values[field] = v
+                    pending.insert(field.segment)
+                    touched = true
+                }
+                if row.values[Field.addressOne.order] != nil, row.values[Field.addressTwo.order] == nil {
+                    values[.addressTwo] = ""
+                }
+                if touched { pendingSources.append(row.source) }
+                index += 1
+            }
+            guard !pending.isEmpty, let instant else { continue }
+            anyTouched = true
+            let carried = Self.restricted(values, to: pending)
+            guard rules.validate(carried).isEmpty else { continue }
+            let segments = Segment.allCases.filter(pending.contains)
+            let payload = PatchBody(values: carried, platformUpdatedAt: instant).bytes()
+            let number = steps.count + 1
+            let id = Self.requestID(participantCode: participantCode, step: number, payload: payload)
+            steps.append(Step(number: number, platformUpdatedAt: instant, segments: segments, values: carried,
+                              requestID: id, body: PatchBody.inserting(requestID: id, into: payload),
+                              sources: pendingSources))
+            pending = []
+            pendingSources = []
+        }
+        if !accepted.isEmpty {
+            if !anyTouched {
+                holds.append(Fold.HoldReason(source: Self.joined(accepted.map(\.source)), message: APIMessage.noDataSegment))
+            } else if !pending.isEmpty {
+                let errors = rules.validate(Self.restricted(values, to: pending))
+                holds.append(Fold.HoldReason(source: Self.joined(pendingSources), message: APIMessage.segmentValidationFailed(errors)))
+            }
+        }
+        return Result(participantCode: participantCode, steps: holds.isEmpty ? steps : [], holdReasons: holds)
+    }
+
+    /// `values` with only the fields of `segments`; `address_two` is `""` (no second line) when the address is
+    /// carried and none was ever given.
+    static func restricted(_ values: FieldValues, to segments: Set<Segment>) -> FieldValues {
+        var out = FieldValues()
+        for field in Field.allCases where segments.contains(field.segment) {
+            if let v = values[field] { out[field] = v }
+        }
+        if segments.contains(.address), out[.addressTwo] == nil { out[.addressTwo] = "" }
+        return out
+    }
+
+    private static func joined(_ list: [String]) -> String {
+        var seen: Set<String> = []
+        return list.filter { seen.insert($0).inserted }.joined(separator: ";")
+    }
+
+    /// A UUID (v5) of the participant, the step's number and its payload (request_id excluded): the same
+    /// history gives the same ids in every fresh database.
+    public static func requestID(participantCode: String, step: Int, payload: [UInt8]) -> String {
+        Fold.requestID(participantCode: "\(participantCode)\nstep \(step)", payload: payload)
+    }
+}
