@@ -150,7 +150,8 @@ struct RunCommand: ParsableCommand {
             let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials,
                                          logger: logger, events: ProgressLine.events(terminal: terminal, output: output,
                                                                                      metrics: endpoint?.factory))
-            output.summary(summary, text: RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue))
+            output.summary(summary, text: RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue),
+                           next: RunSummaryText.nextCommands(summary, database: options.database.db))
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         }
     }
@@ -240,6 +241,15 @@ enum RunSummaryText {
         } else {
             lines.append("  left: none")
         }
+        let next = nextCommands(s, database: database)
+        if next.isEmpty { lines.append("  next: nothing: every ready job succeeded on \(s.target)") }
+        for (i, n) in next.enumerated() { lines.append(i == 0 ? "  next: \(n)" : "        \(n)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What to run next, most urgent first: each a command in backquotes and what it does.
+    static func nextCommands(_ s: RunSummary, database: String = BackfillDatabase.defaultPath) -> [String] {
+        let left = s.left
         let db = database == BackfillDatabase.defaultPath ? "" : " --db \(database)"
         var next: [String] = []
         if left.total > 0 { next.append("`backfill resume\(db)` sends the \(left.total) left") }
@@ -252,9 +262,7 @@ enum RunSummaryText {
         if failed + held > 0 {
             next.append("`backfill report --failures\(db) --output failures.csv` lists the \([failed > 0 ? "\(failed) failed" : nil, held > 0 ? "\(held) held" : nil].compactMap { $0 }.joined(separator: " and ")) to fix and re-ingest")
         }
-        if next.isEmpty { lines.append("  next: nothing: every ready job succeeded on \(s.target)") }
-        for (i, n) in next.enumerated() { lines.append(i == 0 ? "  next: \(n)" : "        \(n)") }
-        return lines.joined(separator: "\n")
+        return next
     }
 }
 

@@ -28,7 +28,7 @@ struct RunOutput: Sendable {
     }
 
     /// The summary on standard output.
-    func summary(_ s: RunSummary, text: String) {
+    func summary(_ s: RunSummary, text: String, next: [String]) {
         guard json else {
             print(text)
             return
@@ -52,11 +52,7 @@ struct RunOutput: Sendable {
             f["ending"] = .string("stopped"); f["stop_code"] = .string(code); f["stop_message"] = .string(message)
         case .interrupted(let sig): f["ending"] = .string(sig == SIGINT ? "SIGINT" : "SIGTERM")
         }
-        // The text summary's "next:" commands, without the backquotes.
-        let next = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .drop { !$0.hasPrefix("next:") }
-            .map { $0.hasPrefix("next:") ? String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) : $0 }
-        f["next"] = .array(next.map { .string($0) })
+        f["next"] = .array(next.map { .string($0.replacingOccurrences(of: "`", with: "")) })
         let first = text.split(separator: "\n").first.map(String.init) ?? "run ended"
         print(Self.line(first, level: s.exitCode == 0 ? "notice" : "warning", event: "summary", fields: f))
     }
