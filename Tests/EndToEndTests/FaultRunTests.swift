@@ -20,7 +20,7 @@ extension EndToEnd {
                 c.resetRate = 0.01
             }) { sandbox in
                 // The ceiling the tool had before the window (8): this test is about faults, not about the window.
-                let configuration = sandbox.runConfiguration { $0.timeout = .milliseconds(300); $0.concurrency = 8 }
+                let configuration = sandbox.runConfiguration { $0.timeout = .milliseconds(300) }
                 let summary = try await runOffThePool(database: db, configuration: configuration,
                                                       credentials: sandbox.clientCredentials)
                 #expect(summary.ending == .drained)
