@@ -23,6 +23,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Never more than N starts in any rolling W (e.g. 1000/10s, half the documented 2000/10s); 'unlimited' only for a local sandbox.", valueName: "N/W"))
     var rate = "1000/10s"
 
+    @Option(help: ArgumentHelp("Also trust the CA certificates in this PEM file (a TLS-inspecting proxy, a test server).", valueName: "file"))
+    var caFile: String?
+
     @Option(help: ArgumentHelp("Per-request timeout (e.g. 30s, 500ms).", valueName: "duration"))
     var timeout = "30s"
 
@@ -85,6 +88,7 @@ struct RunOptions: ParsableArguments {
         c.retry.maxAttempts = maxAttempts
         c.stopAfter = stopAfter
         c.limit = limit
+        c.caFile = caFile
         c.handleSignals = true
         return (c, choice)
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ParticipantAPI
 import Synchronization
 
@@ -12,6 +13,8 @@ public struct SendResult: Sendable {
     public var retryAfter: Duration?
     public var body: [UInt8]
     public var failure: TransportFailure?
+    /// The HTTP version the answer came over ("HTTP/2.0" when HTTP/2 was negotiated); nil without an answer.
+    public var httpVersion: String?
     /// Wall-clock epoch milliseconds.
     public var startedAt: Int64
     public var endedAt: Int64
@@ -48,6 +51,16 @@ public final class HTTPSender: Sendable {
         http.httpVersion = configuration.resolvedBaseURL.lowercased().hasPrefix("https://") ? .automatic : .http1Only
         guard let endpoint = Endpoint(url: configuration.resolvedBaseURL) else {
             throw BackfillError("bad_option", "--base-url: expected http(s)://host[:port], got a URL without a host")
+        }
+        if let caFile = configuration.caFile {
+            let roots: [NIOSSLCertificate]
+            do { roots = try NIOSSLCertificate.fromPEMFile(caFile) } catch {
+                throw BackfillError("bad_option", "--ca-file '\(caFile)': not a readable PEM file of certificates")
+            }
+            guard !roots.isEmpty else { throw BackfillError("bad_option", "--ca-file '\(caFile)': no certificate in it") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.certificates(roots)]
+            http.tlsConfiguration = tls
         }
         // Everything that can throw comes first: a client must be shut down before it is released.
         signer = try RequestSigner(base64Secret: credentials.apiSecret)
@@ -137,7 +150,7 @@ public final class HTTPSender: Sendable {
             .map { answer in
                 // An HTML page (a proxy's 403 or 5xx) is kept as a short excerpt, not whole.
                 SendResult(status: answer.status, retryAfter: answer.retryAfter.flatMap(HTTPSender.parseRetryAfter),
-                           body: APIErrorMessage.kept(answer.body), failure: nil,
+                           body: APIErrorMessage.kept(answer.body), failure: nil, httpVersion: answer.version,
                            startedAt: startedAt, endedAt: Clock.epochMilliseconds())
             }.recover { error in
                 SendResult(status: nil, body: [], failure: TransportFailure(error, endpoint: endpoint),
@@ -185,6 +198,7 @@ private final class SentAnswer: HTTPClientResponseDelegate, @unchecked Sendable 
         var status: Int
         var retryAfter: String?
         var body: [UInt8]
+        var version: String?
     }
 
     private let cap: Int
@@ -203,6 +217,7 @@ private final class SentAnswer: HTTPClientResponseDelegate, @unchecked Sendable 
     func didReceiveHead(task: HTTPClient.Task<Answer>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         answer.status = Int(head.status.code)
         answer.retryAfter = head.headers.first(name: "Retry-After")
+        answer.version = "\(head.version)"
         return task.eventLoop.makeSucceededVoidFuture()
     }
 

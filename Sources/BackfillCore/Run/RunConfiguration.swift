@@ -25,6 +25,8 @@ public struct RunConfiguration: Sendable {
     public var stopAfter = 20
     /// Send at most this many jobs (a canary). Default: nil (all).
     public var limit: Int?
+    /// PEM file of CA certificates to trust besides the system's (a TLS-inspecting proxy, a test server).
+    public var caFile: String?
     /// Install SIGINT/SIGTERM handlers (the CLI does; in-process tests do not). Default: false.
     public var handleSignals = false
     /// Jobs claimed per database transaction. Default: 64.
