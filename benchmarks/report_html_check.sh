@@ -2,7 +2,7 @@
 # On demand, not CI: builds a realistic job database (the samples plus generated participants, sent to a local
 # sandbox with faults and a tight rate limit so there are retries, 429s, failures and held participants),
 # writes `backfill report --html` (plain and --redact), renders both in headless Chromium to PNGs and fails
-# on any console error. Look at the PNGs afterwards.
+# on any console error. Look at the PNGs afterwards (report-N.png: 1000-pixel slices, to see at full size).
 #
 #   benchmarks/report_html_check.sh            # output in /tmp/backfill-report-check
 #   N=5000 OUT=/tmp/check benchmarks/report_html_check.sh
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 N=${N:-1500}
 OUT=${OUT:-/tmp/backfill-report-check}
-SCRATCH=${SCRATCH:-.build-reports}
+SCRATCH=${SCRATCH:-.build}
 PORT=${PORT:-18437}
 
 if ! command -v chromium >/dev/null 2>&1; then
@@ -53,7 +53,7 @@ PY
 
 SECRET=$(printf 'report-check-secret-0123456789' | base64)
 "$BIN" sandbox --port "$PORT" --api-key report-check --api-secret "$SECRET" --passphrase pass \
-    --roster "$OUT/roster.jsonl" --fail-rate 0.06 --reset-rate 0.01 --rate-limit 60/1s --lockout 2s --latency 15ms \
+    --roster "$OUT/roster.jsonl" --fail-rate 0.06 --reset-rate 0.01 --slow-rate 0.01 --slow 6s --rate-limit 60/1s --lockout 2s --latency 15ms \
     --seed 11 --log-level warning >"$OUT/sandbox.log" 2>&1 &
 SANDBOX=$!
 trap 'kill "$SANDBOX" 2>/dev/null || true' EXIT
@@ -77,7 +77,7 @@ trap - EXIT
 status=0
 for page in report report-redacted; do
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --enable-logging=stderr --v=0 \
-        --screenshot="$OUT/$page.png" --window-size=1280,2000 "file://$OUT/$page.html" 2>"$OUT/$page.chromium.log" || true
+        --screenshot="$OUT/$page.png" --window-size=1280,${HEIGHT:-5200} "file://$OUT/$page.html" 2>"$OUT/$page.chromium.log" || true
     if [ ! -s "$OUT/$page.png" ]; then
         echo "FAIL: $page: no screenshot (see $OUT/$page.chromium.log)"
         status=1
@@ -88,4 +88,15 @@ for page in report report-redacted; do
         echo "ok: $OUT/$page.png, no console errors"
     fi
 done
+# The full page is taller than an image viewer shows at full size: also 1280x1000 slices of it, through a wrapper
+# page (a local iframe; the report itself still fetches nothing), to look at one by one.
+for page in report report-redacted; do
+    for i in 0 1 2 3 4 5 6; do
+        wrapper="$OUT/$page-slice-$i.html"
+        printf '%s' "<!DOCTYPE html><html><body style='margin:0;overflow:hidden'><iframe src='$page.html' scrolling='no' style='position:absolute;top:-$((i * 1000))px;left:0;width:1280px;height:$(((i + 1) * 1000 + 200))px;border:0'></iframe></body></html>" >"$wrapper"
+        chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$OUT/$page-$i.png" \
+            --window-size=1280,1000 "file://$wrapper" >/dev/null 2>&1 || true
+    done
+done
+echo "slices: $OUT/report-[0-6].png, $OUT/report-redacted-[0-6].png"
 exit $status

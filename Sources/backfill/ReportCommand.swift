@@ -15,6 +15,12 @@ struct ReportCommand: ParsableCommand {
             --redact masks email, id_number and address lines (last 4 characters at most), reduces names to
             initials, and masks the same values inside messages, in every format; a redacted export carries a
             backfill_redacted column and ingest refuses it.
+            --summary and the page group messages by template: participant codes, request_ids, emails, numbers and
+            the values row checks quote become {participant_code}, {request_id}, {email}, {n} and {value}, so one
+            kind of answer is one line with its count and an example participant.
+            --html writes one page to decide the next step from: what each group needs with the exact command,
+            throughput against --rate and the API's limit, latency (log scale, slow tail), error classes, the
+            first 200 failed and held participants and rejected rows, and the runs.
             Examples:
               backfill report --failures --output failures.csv
               backfill report --failures --format jsonl --redact > failures.jsonl
@@ -37,13 +43,13 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --failures: write here (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Flag(help: "Counts, top messages, attempts per job, run time and rate, latency percentiles, rejected rows (the default).")
+    @Flag(help: "Counts, messages grouped by template (top per class, one example participant each), attempts per job, each run's achieved rate against its --rate, latency percentiles, rejected rows (the default).")
     var summary = false
 
     @Flag(help: "With --summary: print JSON.")
     var json = false
 
-    @Option(help: "With --summary: how many messages to list.")
+    @Option(help: "With --summary: how many message templates to list per error class.")
     var top = 10
 
     @Option(help: ArgumentHelp("Write a self-contained HTML page (inline SVG and CSS, nothing fetched).", valueName: "file"))
@@ -78,7 +84,9 @@ struct ReportCommand: ParsableCommand {
                 print(scope.headline)
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let name = URL(fileURLWithPath: database.db).lastPathComponent
-                let page = try queue.read { try HTMLReport(redact: redact).render($0, title: name, now: now, scope: scope) }
+                // The page's commands name the database as it was given here (left out when it is the default).
+                let db = database.db == BackfillDatabase.defaultPath ? nil : database.db
+                let page = try queue.read { try HTMLReport(redact: redact, database: db).render($0, title: name, now: now, scope: scope) }
                 let sink = try ReportSink(path: html)
                 try sink.write(page)
                 try sink.close()

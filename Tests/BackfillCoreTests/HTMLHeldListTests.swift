@@ -20,7 +20,7 @@ struct HTMLHeldListTests {
         let fixture = try ReportFixture(scratch: scratch)
         let held = try heldSection(fixture.queue)
         for code in ["BADEM1", "DUPE01", "DUPE02", "HOLD01"] { #expect(held.contains("<code>\(code)</code>"), "\(code)") }
-        #expect(held.contains("got &#39;beatrix@@badwell&#39;"))
+        #expect(held.contains("got 'beatrix@@badwell'"))
         #expect(!held.contains("more: <code>backfill report --failures</code>"))
     }
 

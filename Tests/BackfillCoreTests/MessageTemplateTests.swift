@@ -49,3 +49,27 @@ struct MessageTemplateTests {
         } == nil)
     }
 }
+
+/// Numbers and the values row checks quote become placeholders too.
+struct MessageTemplateNumberTests {
+    @Test func numbersBecomePlaceholders() {
+        #expect(MessageTemplate.of("Request timestamp is more than 60 seconds away from the server time", participantCode: nil)
+            == "Request timestamp is more than {n} seconds away from the server time")
+        #expect(MessageTemplate.of("column 'city': expected at most 256 characters (--max-field-length), got 300", participantCode: nil)
+            == "column 'city': expected at most {n} characters (--max-field-length), got {n}")
+        #expect(MessageTemplate.of("retry after 1.5 s; -3 left, 42.", participantCode: nil) == "retry after {n} s; {n} left, {n}.")
+        // Words that only contain digits stay, and the participant's own all-digit code is the code.
+        #expect(MessageTemplate.of("PLAT01 refused U+0001 in 12345-6789", participantCode: nil) == "PLAT01 refused U+0001 in 12345-6789")
+        #expect(MessageTemplate.of("Participant 123456 is not a customer", participantCode: "123456")
+            == "Participant {participant_code} is not a customer")
+        #expect(MessageTemplate.isNumber("1.2.3") == false)
+    }
+
+    @Test func quotedValuesOfRowChecksBecomePlaceholders() {
+        #expect(MessageTemplate.of("column 'zip': expected 12345 or 12345-6789, got '1234'", participantCode: nil)
+            == "column 'zip': expected {n} or 12345-6789, got '{n}'")
+        #expect(MessageTemplate.of("column 'Address Line 1': PO Box addresses are not accepted, got 'PO Box 12'; column 'E-mail': expected an email like name@example.com, got 'a@@b'", participantCode: nil)
+            == "column 'Address Line 1': PO Box addresses are not accepted, got '{value}'; column 'E-mail': expected an email like name@example.com, got '{email}'")
+        #expect(MessageTemplate.of("got 'it's odd'", participantCode: nil) == "got '{value}'")
+    }
+}

@@ -86,15 +86,14 @@ public struct FailureExport: Sendable {
                                    _ body: (FailureRow) throws -> Void) throws {
         let rowColumns = sensitiveColumns.map { "r.\($0.name)" }.joined(separator: ", ")
         // Only the rows that fold: a resolved or ignored row is history, not part of the job.
-        let cursor = try Row.fetchCursor(db, sql: scope.sql("""
+        let cursor = try Row.fetchCursor(db, sql: ReportJobs.sql(scope, """
             SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
                    j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
                    \(ReportErrorClass.sql) AS report_class,
                    r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, r.platform_updated_at,
                    r.reject_code, r.reject_message, \(rowColumns)
-            FROM target_job j
+            FROM report_job j
             LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
-            WHERE j.is_current = 1 AND j.state IN ('failed', 'held')
             ORDER BY j.participant_code, r.platform_updated_at, r.id
             """))
         var current: Participant?

@@ -1,28 +1,44 @@
+import Foundation
 import GRDB
 import ParticipantAPI
+import Plot
 
-/// `backfill report --html FILE`: one self-contained page (inline CSS and SVG, nothing fetched, no script)
-/// with the outcome breakdown, requests per second over time with retries and 429s marked, the latency
-/// histogram, error classes with counts and example participants, held participants and why, rejected rows
-/// and the runs. Written as well-formed XHTML, so it also parses as XML.
+/// `backfill report --html FILE`: one self-contained page (inline CSS and SVG, nothing fetched, no script),
+/// built with Plot so that every string from the database is escaped. It opens with what needs doing (how many
+/// participants were updated, failed, are held or still pending, and the exact command for each group), then
+/// the outcome bar, throughput over time (configured rate and the API's limit as lines, 429s and pauses
+/// marked, failures and retries stacked on the same axis), latency on a log scale with p50/p90/p99 and a
+/// separate slow-tail panel, error classes with their grouped messages, the first failed participants, held
+/// participants and why, rejected rows (`file:line`, column, reason) and the runs. Written as well-formed
+/// XHTML, so it also parses as XML. `redact` masks personal data everywhere on it.
 ///
 /// ```swift
-/// let page = try queue.read { try HTMLReport(redact: true).render($0, title: "backfill.sqlite", now: now) }
+/// let page = try queue.read { try HTMLReport(redact: true, database: "run1.sqlite").render($0, title: "run1.sqlite", now: now) }
 /// ```
 public struct HTMLReport: Sendable {
     public var redact: Bool
     /// Held participants listed (the rest are counted).
     public var heldLimit: Int
-    /// Example participants per error class.
-    public var examplesPerClass: Int
+    /// Failed participants listed.
+    public var failedLimit: Int
+    /// Rejected rows listed.
+    public var rejectedLimit: Int
+    /// Message templates shown per error class.
+    public var templatesPerClass: Int
+    /// The database as the operator names it in commands (`--db`); nil leaves `--db` out.
+    public var database: String?
 
     /// The page's sections, by element id, in order.
-    public static let sectionIDs = ["outcomes", "sends", "latency", "errors", "held", "rejected", "runs"]
+    public static let sectionIDs = ["headline", "outcomes", "sends", "latency", "errors", "failed", "held", "rejected", "runs"]
 
-    public init(redact: Bool = false, heldLimit: Int = 200, examplesPerClass: Int = 5) {
+    public init(redact: Bool = false, heldLimit: Int = 200, failedLimit: Int = 200, rejectedLimit: Int = 200,
+                templatesPerClass: Int = 5, database: String? = nil) {
         self.redact = redact
         self.heldLimit = heldLimit
-        self.examplesPerClass = examplesPerClass
+        self.failedLimit = failedLimit
+        self.rejectedLimit = rejectedLimit
+        self.templatesPerClass = templatesPerClass
+        self.database = database
     }
 
     /// - Parameters:
@@ -31,112 +47,322 @@ public struct HTMLReport: Sendable {
     ///   - scope: the target the page describes; nil: the latest run's.
     public func render(_ db: Database, title: String, now: Int64, scope: TargetScope? = nil) throws -> String {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
-        let summary = try ReportSummary.read(db, top: 10, redact: redact, scope: scope)
+        let (summary, latency) = try ReportSummary.readWithLatency(db, top: templatesPerClass, redact: redact, scope: scope)
         let timeline = try SendTimeline.read(db, scope: scope)
-        let latency = try LatencyDistribution.read(db, scope: scope)
-        // Examples come from the failures export; the counts are the summary's, so the walk stops as soon as
-        // every class has its examples and the held list is full.
-        let heldTotal = summary.jobs["held"] ?? 0
-        var wanted = Dictionary(uniqueKeysWithValues: summary.errorsByClass.map { ($0.name, min($0.count, examplesPerClass)) })
-        var examples: [String: [FailureRow]] = [:]
+        let lists = try readLists(db, summary: summary, scope: scope)
+        let rejected = try readRejected(db, total: summary.rejectedRows.reduce(0) { $0 + $1.count })
+        let advice = ReportAdvice(database: database, target: scope.target, rate: summary.runs.last?.rate)
+
+        let made = "\(scope.headline) · made \(ReportTime.iso8601(now - now % 1000)) from \(title)\(redact ? " · personal data redacted" : "")"
+        var body: [HNode] = [H.el("h1", text: "Backfill report: \(title)"), H.el("p", ["class": "sub"], text: made)]
+        body.append(section("headline", "What needs doing", headline(summary, advice: advice, scope: scope)))
+        body.append(section("outcomes", "Outcomes", outcomes(summary)))
+        body.append(section("sends", "Throughput", throughput(summary, timeline)))
+        body.append(section("latency", "Latency", latencySection(summary, latency)))
+        body.append(section("errors", "Error classes", errors(summary, advice: advice)))
+        body.append(section("failed", "Failed participants", failed(summary, lists.failed, advice: advice)))
+        body.append(section("held", "Held participants", held(summary, lists, advice: advice)))
+        body.append(section("rejected", "Rejected input rows", rejectedSection(summary, rejected, advice: advice)))
+        body.append(section("runs", "Runs", runs(summary)))
+
+        let html = HTML(
+            .attribute(named: "xmlns", value: "http://www.w3.org/1999/xhtml"),
+            .lang(.english),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                // Not Plot's `.title()`: it copies the title into meta attributes without escaping them.
+                .element(named: "title", nodes: [.text(HTMLText.plotSafe("Backfill report: \(title)"))]),
+                .style(HTMLReport.style)
+            ),
+            .body(.group(body))
+        )
+        return html.render() + "\n"
+    }
+
+    private func section(_ id: String, _ heading: String, _ content: [HNode]) -> HNode {
+        H.el("section", ["id": id], [H.el("h2", text: heading)] + content)
+    }
+
+    // MARK: - Reading
+
+    struct Lists {
+        var failed: [FailureRow] = []
         var held: [FailureRow] = []
-        // A held participant's rows are its own row and its rejected rows, one after the other.
         var heldListed: Set<String> = []
+    }
+
+    /// The first failed participants and the first held ones, from the failures export (redacted when asked);
+    /// the walk stops as soon as both lists are full.
+    private func readLists(_ db: Database, summary: ReportSummary, scope: TargetScope) throws -> Lists {
+        let heldTotal = summary.jobs["held"] ?? 0
+        let failedTotal = summary.jobs["failed"] ?? 0
+        var lists = Lists()
         struct Enough: Error {}
         do {
             try FailureExport.forEachRow(db, collectingValues: redact, scope: scope) { row in
                 let heldCode = row.state == "failed" ? nil : row.participantCode
-                let listed = heldCode.map(heldListed.contains) ?? false
-                if !listed, heldListed.count >= min(heldTotal, heldLimit), wanted.values.allSatisfy({ $0 <= 0 }) { throw Enough() }
-                let needExample = (wanted[row.errorClass] ?? 0) > 0
-                let needHeld = heldCode != nil && (listed || heldListed.count < heldLimit)
-                if needExample || needHeld {
-                    let shown = redact ? row.redacted() : row
-                    if needExample {
-                        examples[row.errorClass, default: []].append(shown)
-                        wanted[row.errorClass]! -= 1
-                    }
-                    if let heldCode, needHeld {
-                        held.append(shown)
-                        heldListed.insert(heldCode)
-                    }
+                let listed = heldCode.map(lists.heldListed.contains) ?? false
+                let heldFull = lists.heldListed.count >= min(heldTotal, heldLimit)
+                let failedFull = lists.failed.count >= min(failedTotal, failedLimit)
+                // A held participant's rows come one after the other: its own row, then its rejected rows.
+                if !listed, heldFull, failedFull { throw Enough() }
+                if row.state == "failed" {
+                    if !failedFull { lists.failed.append(redact ? row.redacted() : row) }
+                } else if let heldCode, listed || lists.heldListed.count < heldLimit {
+                    lists.held.append(redact ? row.redacted() : row)
+                    lists.heldListed.insert(heldCode)
                 }
             }
         } catch is Enough {}
-        var page = HTMLPage(title: "Backfill report: \(title)")
-        page.paragraph("\(scope.headline) · made \(ReportTime.iso8601(now - now % 1000)) from \(title)\(redact ? " · personal data redacted" : "").", class: "sub")
+        return lists
+    }
 
-        let total = summary.jobs.values.reduce(0, +)
-        page.section("outcomes", "Outcomes") { s in
-            s += HTMLCharts.outcomeBar(summary.jobs)
-            s += #"<ul class="legend">"#
-            for state in StatusSummary.states {
-                let n = summary.jobs[state] ?? 0
-                let share = total > 0 ? " (\(ReportSummary.format(100 * Double(n) / Double(total)))%)" : ""
-                s += #"<li><span class="swatch" style="background:\#(HTMLCharts.stateColors[state]!)"></span>\#(state) <b>\#(HTMLText.count(n))</b>\#(share)</li>"#
-            }
-            s += "</ul>"
-        }
-        page.section("sends", "Requests per second") { s in
-            s += HTMLCharts.timeline(timeline)
-            s += #"<ul class="legend"><li><span class="swatch" style="background:\#(HTMLCharts.sendColor)"></span>first sends</li><li><span class="swatch" style="background:\#(HTMLCharts.retryColor)"></span>retries</li><li><span class="swatch" style="background:\#(HTMLCharts.limitedColor)"></span>answered 429 (marked ▼)</li></ul>"#
-            let rate = summary.achievedRate.map { "\(ReportSummary.format($0)) requests/s achieved over \(ReportSummary.format(summary.runSeconds)) s of runs" }
-                ?? "no run has ended yet"
-            let limited = summary.attemptsByOutcome["rate_limited"] ?? 0
-            s += "<p>\(HTMLText.escape(rate)); \(HTMLText.count(limited)) answered 429; each bar is \(HTMLText.num(Double(timeline.bucketMs) / 1000)) s (UTC).</p>"
-        }
-        page.section("latency", "Latency") { s in
-            s += HTMLCharts.latencyHistogram(latency)
-            let p = { (v: Int64?) in v.map { "\($0) ms" } ?? "–" }
-            let l = summary.latency
-            s += "<p>\(HTMLText.count(l.attempts)) requests: p50 <b>\(p(l.p50Ms))</b>, p90 <b>\(p(l.p90Ms))</b>, p99 <b>\(p(l.p99Ms))</b>, max \(p(l.maxMs)).</p>"
-        }
-        page.section("errors", "Error classes") { s in
-            guard !summary.errorsByClass.isEmpty else { s += "<p>No failed or held participants and no rejected rows.</p>"; return }
-            s += "<table><thead><tr><th>class</th><th class=\"n\">count</th><th>examples</th></tr></thead><tbody>"
-            for c in summary.errorsByClass {
-                let items = examples[c.name]?.map(exampleItem).joined() ?? ""
-                s += "<tr><td><code>\(HTMLText.escape(c.name))</code></td><td class=\"n\">\(HTMLText.count(c.count))</td><td><ul class=\"examples\">\(items)</ul></td></tr>"
-            }
-            s += "</tbody></table>"
-            if !summary.topMessages.isEmpty {
-                s += "<h3>Most frequent messages</h3><table><thead><tr><th class=\"n\">count</th><th>class</th><th>message</th></tr></thead><tbody>"
-                for m in summary.topMessages {
-                    s += "<tr><td class=\"n\">\(HTMLText.count(m.count))</td><td><code>\(HTMLText.escape(m.errorClass))</code></td><td>\(HTMLText.escape(m.message))</td></tr>"
+    struct RejectedRow {
+        var source: String
+        var participantCode: String?
+        var code: String?
+        var column: String?
+        var message: String
+    }
+
+    /// The first rejected rows in input order, messages masked with `--redact`.
+    private func readRejected(_ db: Database, total: Int) throws -> [RejectedRow] {
+        guard total > 0 else { return [] }
+        let files = try ReportSourceFile.all(db)
+        let sensitive = Field.allCases.filter(Redactor.isSensitive)
+        let columns = sensitive.map { "r.\($0.name)" }.joined(separator: ", ")
+        return try Row.fetchAll(db, sql: """
+            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, r.raw, \(columns)
+            FROM input_row r INDEXED BY input_row_rejected WHERE r.status = 'rejected' ORDER BY r.id LIMIT ?
+            """, arguments: [rejectedLimit]).map { r in
+            let fileID: Int64 = r[0]
+            let file = files[fileID]
+            let name = shortSource("\(file?.name ?? "file \(fileID)")")
+            var message: String = r[5] ?? r[3] ?? "rejected"
+            if redact {
+                var values: [(Field, String)] = []
+                for (i, field) in sensitive.enumerated() { if let v: String = r[7 + i] { values.append((field, v)) } }
+                if let raw: String = r[6], let file {
+                    let read = RawValues.read(raw, file: file)
+                    for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
                 }
-                s += "</tbody></table>"
+                if let code: String = r[2] { values += try KnownValues.of(db, participantCode: code, files: files) }
+                message = Redactor.scrub(message, values: values)
             }
+            return RejectedRow(source: "\(name):\(r[1] as Int64)", participantCode: r[2], code: r[3], column: r[4], message: message)
         }
-        page.section("held", "Held participants") { s in
-            guard heldTotal > 0 else { s += "<p>None held.</p>"; return }
-            s += "<table><thead><tr><th>participant</th><th>class</th><th>why</th><th>rows</th></tr></thead><tbody>"
-            for row in held {
-                s += "<tr><td><code>\(HTMLText.escape(code(row)))</code></td><td><code>\(HTMLText.escape(row.errorClass))</code></td><td>\(HTMLText.escape(row.message))</td><td class=\"src\">\(HTMLText.escape(row.sources.map(shortSource).joined(separator: " ")))</td></tr>"
-            }
-            s += "</tbody></table>"
-            if heldTotal > heldListed.count {
-                s += "<p>… and \(HTMLText.count(heldTotal - heldListed.count)) more: <code>backfill report --failures</code> lists them all.</p>"
-            }
+    }
+
+    // MARK: - Sections
+
+    private func headline(_ s: ReportSummary, advice: ReportAdvice, scope: TargetScope) -> [HNode] {
+        let pending = (s.jobs["pending"] ?? 0) + (s.jobs["in_flight"] ?? 0)
+        let rejectedUnusable = s.errorsByClass.first { $0.name == ReportErrorClass.validation }.map { c in
+            c.count - (s.heldByClass.first { $0.name == c.name }?.count ?? 0) - (s.failedByClass.first { $0.name == c.name }?.count ?? 0)
+        } ?? 0
+        func card(_ label: String, _ count: Int, _ kind: String) -> HNode {
+            H.el("div", ["class": "card \(kind)"], [H.el("div", ["class": "big"], text: HTMLText.count(count)), H.el("div", [:], text: label)])
         }
-        page.section("rejected", "Rejected input rows") { s in
-            guard !summary.rejectedRows.isEmpty else { s += "<p>No rejected rows.</p>"; return }
-            s += "<table><thead><tr><th>reason</th><th class=\"n\">rows</th></tr></thead><tbody>"
-            for c in summary.rejectedRows {
-                s += "<tr><td><code>\(HTMLText.escape(c.name))</code></td><td class=\"n\">\(HTMLText.count(c.count))</td></tr>"
-            }
-            s += "</tbody></table>"
+        var nodes: [HNode] = [
+            H.p([H.text("Target: "), H.el("b", text: scope.target?.name ?? "none yet (nothing has been sent)")]),
+            H.el("div", ["class": "cards"], [
+                card("updated (succeeded)", s.jobs["succeeded"] ?? 0, "ok"),
+                card("failed", s.jobs["failed"] ?? 0, "bad"),
+                card("held", s.jobs["held"] ?? 0, "warn"),
+                card("still pending\((s.jobs["in_flight"] ?? 0) > 0 ? " or in flight" : "")", pending, "wait"),
+            ]),
+        ]
+        var rows: [[HNode]] = []
+        func row(_ group: String, _ count: Int, _ step: ReportAdvice.Step) {
+            rows.append([H.code(group), H.text(HTMLText.count(count)), H.group([H.el("div", ["class": "words"], text: step.words), commands(step.commands)])])
         }
-        page.section("runs", "Runs") { s in
-            guard !summary.runs.isEmpty else { s += "<p>No run yet.</p>"; return }
-            s += "<table><thead><tr><th>run</th><th>started (UTC)</th><th>ended</th><th class=\"n\">requests</th><th class=\"n\">per second</th><th>rate</th><th>exit</th></tr></thead><tbody>"
-            for r in summary.runs {
-                let speed = r.sendsPerSecond.map(ReportSummary.format) ?? "–"
-                let exit = (r.exitCode.map(String.init) ?? "–") + (r.stopReason.map { " (\($0))" } ?? "")
-                s += "<tr><td>#\(r.id)</td><td>\(HTMLText.escape(r.startedAt))</td><td>\(HTMLText.escape(r.endedAt ?? "not ended"))</td><td class=\"n\">\(HTMLText.count(r.attempts))</td><td class=\"n\">\(speed)</td><td>\(HTMLText.escape(r.rate))</td><td>\(HTMLText.escape(exit))</td></tr>"
-            }
-            s += "</tbody></table>"
+        for c in s.failedByClass {
+            let example = s.topMessages.first { $0.errorClass == c.name }?.exampleParticipant
+            row("failed: \(c.name)", c.count, advice.failed(c.name, example: example))
         }
-        return page.finish()
+        for c in s.heldByClass { row("held: \(c.name)", c.count, advice.held(c.name)) }
+        if pending > 0 { row("pending", pending, advice.pending) }
+        if rejectedUnusable > 0 {
+            row("rejected rows, no usable participant_code", rejectedUnusable,
+                ReportAdvice.Step(words: "fix the rows (their participant_code is unusable): export them, correct the cells, ingest the file",
+                                  commands: [advice.failuresExport, advice.ingestCorrections]))
+        }
+        if rows.isEmpty {
+            nodes.append(H.p([H.text(s.jobs.values.reduce(0, +) == 0 ? "Nothing ingested yet." : "Nothing to do: every ready job succeeded on \(scope.target?.name ?? "the target").")], class: "ok"))
+        } else {
+            nodes.append(H.table(["group", "count", "what it needs, and the commands"], rows, numeric: [1], class: "steps"))
+        }
+        if let last = s.runs.last, let reason = last.stopReason, last.exitCode == 1 || reason.contains(":") {
+            nodes.append(H.p([H.text("The last run (#\(last.id)) stopped: "), H.el("b", text: scrub(reason))], class: "alert"))
+        }
+        return nodes
+    }
+
+    private func commands(_ list: [String]) -> HNode {
+        guard !list.isEmpty else { return H.text("–") }
+        return H.el("div", ["class": "cmds"], list.map { H.el("code", ["class": "cmd"], text: $0) })
+    }
+
+    private func outcomes(_ s: ReportSummary) -> [HNode] {
+        let total = s.jobs.values.reduce(0, +)
+        let items = StatusSummary.states.map { state -> HNode in
+            let count = s.jobs[state] ?? 0
+            let share = total > 0 ? " (\(ReportSummary.format(100 * Double(count) / Double(total)))%)" : ""
+            return H.el("li", [:], [swatch(HTMLCharts.stateColors[state]!), H.text("\(state) "), H.el("b", text: HTMLText.count(count)), H.text(share)])
+        }
+        return [HTMLCharts.outcomeBar(s.jobs), H.el("ul", ["class": "legend"], items)]
+    }
+
+    private func swatch(_ color: String, line: Bool = false, dashed: Bool = false) -> HNode {
+        let style = line ? "border-top: 2px \(dashed ? "dashed" : "solid") \(color); height: 0; margin-bottom: 4px" : "background: \(color)"
+        return H.el("span", ["class": "swatch", "style": style], [])
+    }
+
+    private func throughput(_ s: ReportSummary, _ timeline: SendTimeline) -> [HNode] {
+        let total = { (f: (SendTimeline.Bucket) -> Int) in HTMLText.count(timeline.buckets.reduce(0) { $0 + f($1) }) }
+        let legend: [HNode] = [
+            H.el("li", [:], [swatch(HTMLCharts.succeededColor), H.text("succeeded (\(total(\.succeeded)))")]),
+            H.el("li", [:], [swatch(HTMLCharts.retryColor), H.text("to be retried (\(total(\.retried)))")]),
+            H.el("li", [:], [swatch(HTMLCharts.failedColor), H.text("failed (\(total(\.failed)))")]),
+            H.el("li", [:], [swatch(HTMLCharts.limitedColor), H.text("answered 429, marked ▼ (\(total(\.rateLimited)))")]),
+            H.el("li", [:], [swatch(HTMLCharts.pauseColor), H.text("paused after a 429 (\(timeline.pauses.count))")]),
+            H.el("li", [:], [swatch(HTMLCharts.configuredColor, line: true, dashed: true), H.text("configured --rate")]),
+            H.el("li", [:], [swatch(HTMLCharts.apiLimitColor, line: true), H.text("API limit \(RateLimit.documented)")]),
+        ]
+        var nodes: [HNode] = [HTMLCharts.timeline(timeline), H.el("ul", ["class": "legend"], legend)]
+        let perRun = s.runs.map { "run #\($0.id): \($0.rateComparison)" }
+        if !perRun.isEmpty {
+            nodes.append(H.el("ul", ["class": "plain"], perRun.map { H.el("li", [:], text: $0) }))
+        }
+        return nodes
+    }
+
+    private func latencySection(_ s: ReportSummary, _ latency: LatencyDistribution) -> [HNode] {
+        var nodes = HTMLCharts.latency(latency)
+        let p = { (v: Int64?) in v.map { "\($0) ms" } ?? "–" }
+        let l = s.latency
+        let timeouts = latency.timeoutTotal
+        var parts: [HNode] = [H.text("\(HTMLText.count(l.attempts)) requests: p50 "), H.el("b", text: p(l.p50Ms)), H.text(", p90 "),
+                              H.el("b", text: p(l.p90Ms)), H.text(", p99 "), H.el("b", text: p(l.p99Ms)), H.text(", max \(p(l.maxMs))")]
+        parts.append(H.text(timeouts > 0 ? "; \(HTMLText.count(timeouts)) timed out (red)." : "; none timed out."))
+        nodes.append(H.p(parts))
+        return nodes
+    }
+
+    private func errors(_ s: ReportSummary, advice: ReportAdvice) -> [HNode] {
+        guard !s.errorsByClass.isEmpty else { return [H.p([H.text("No failed or held participants and no rejected rows.")])] }
+        let rows = s.errorsByClass.map { c -> [HNode] in
+            let failed = s.failedByClass.first { $0.name == c.name }?.count ?? 0
+            let held = s.heldByClass.first { $0.name == c.name }?.count ?? 0
+            let templates = s.topMessages.filter { $0.errorClass == c.name }
+            let list = H.el("ul", ["class": "templates"], templates.map { m in
+                var item: [HNode] = [H.el("span", ["class": "count"], text: "\(HTMLText.count(m.count))×"), H.text(" "), H.el("span", ["class": "msg"], text: m.message)]
+                if let code = m.exampleParticipant { item += [H.text(" "), H.el("span", ["class": "eg"], [H.text("e.g. "), H.code(code)])] }
+                return H.el("li", [:], item)
+            })
+            let step = failed > 0 ? advice.failed(c.name, example: templates.first?.exampleParticipant) : advice.held(c.name)
+            let counts = [failed > 0 ? "\(HTMLText.count(failed)) failed" : nil, held > 0 ? "\(HTMLText.count(held)) held" : nil,
+                          c.count - failed - held > 0 ? "\(HTMLText.count(c.count - failed - held)) rejected rows" : nil]
+                .compactMap { $0 }.joined(separator: ", ")
+            return [H.code(c.name), H.group([H.el("b", text: HTMLText.count(c.count)), H.el("div", ["class": "small"], text: counts)]),
+                    H.text(step.words), templates.isEmpty ? H.text("–") : list]
+        }
+        return [H.table(["class", "count", "what to do", "messages, grouped by template (codes, ids, emails, numbers and quoted values as placeholders)"],
+                        rows, numeric: [1], class: "classes")]
+    }
+
+    private func failed(_ s: ReportSummary, _ rows: [FailureRow], advice: ReportAdvice) -> [HNode] {
+        let total = s.jobs["failed"] ?? 0
+        guard total > 0 else { return [H.p([H.text("None failed.")])] }
+        var nodes: [HNode] = [H.p([H.text(rows.count < total ? "The first \(HTMLText.count(rows.count)) of \(HTMLText.count(total)), by participant code." : "All \(HTMLText.count(total)), by participant code.")])]
+        nodes.append(H.table(["participant", "class", "status", "attempts", "last attempt (UTC)", "message"], rows.map { r in
+            [H.code(code(r)), H.code(r.errorClass), H.text(r.httpStatus.map(String.init) ?? "no answer"), H.text(String(r.attempts)),
+             H.text(r.lastAttemptAt.map { String(ReportTime.iso8601($0 - $0 % 1000).dropLast().replacingOccurrences(of: "T", with: " ")) } ?? "–"),
+             H.el("span", ["class": "msg"], text: clip(r.message))]
+        }, numeric: [3], class: "list"))
+        nodes.append(H.p([H.text(rows.count < total ? "The other \(HTMLText.count(total - rows.count)) and every detail: " : "Every detail, as a file to fix and re-ingest: "),
+                          H.el("code", ["class": "cmd"], text: advice.failuresExport)]))
+        return nodes
+    }
+
+    private func held(_ s: ReportSummary, _ lists: Lists, advice: ReportAdvice) -> [HNode] {
+        let total = s.jobs["held"] ?? 0
+        guard total > 0 else { return [H.p([H.text("None held.")])] }
+        var nodes: [HNode] = [H.table(["participant", "class", "why", "rows"], lists.held.map { r in
+            // Hold reasons start with their row's `file:line`; the file's directory is noise here.
+            let message = r.sources.reduce(r.message) { $0.replacingOccurrences(of: $1, with: shortSource($1)) }
+            return [H.code(code(r)), H.code(r.errorClass), H.el("span", ["class": "msg"], text: clip(message)),
+                    H.el("span", ["class": "src"], text: r.sources.map(shortSource).joined(separator: " "))]
+        }, class: "list")]
+        if total > lists.heldListed.count {
+            nodes.append(H.p([H.text("… and \(HTMLText.count(total - lists.heldListed.count)) more: "), H.el("code", ["class": "cmd"], text: advice.failuresExport),
+                              H.text(" lists them all.")]))
+        }
+        return nodes
+    }
+
+    private func rejectedSection(_ s: ReportSummary, _ rows: [RejectedRow], advice: ReportAdvice) -> [HNode] {
+        let total = s.rejectedRows.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return [H.p([H.text("No rejected rows.")])] }
+        let reasons = s.rejectedRows.map { "\($0.name.replacingOccurrences(of: "_", with: " ")): \(HTMLText.count($0.count))" }.joined(separator: " · ")
+        var nodes: [HNode] = [H.p([H.text("By reason: \(reasons).")])]
+        nodes.append(H.table(["row", "participant", "column", "reason"], rows.map { r in
+            // The column has its own cell: each problem of that column reads as its reason alone.
+            let prefix = r.column.map { "column '\($0)': " }
+            let problems = r.message.components(separatedBy: "; ").map { p in
+                prefix.flatMap { p.hasPrefix($0) ? String(p.dropFirst($0.count)) : nil } ?? p
+            }
+            return [H.el("span", ["class": "src"], text: r.source), r.participantCode.map(H.code) ?? H.text("unusable"),
+                    r.column.map(H.code) ?? H.text("–"),
+                    H.el("ul", ["class": "problems"], problems.map { H.el("li", [:], text: clip($0)) })]
+        }, class: "list"))
+        if rows.count < total {
+            nodes.append(H.p([H.text("The first \(HTMLText.count(rows.count)) of \(HTMLText.count(total)); all of them, with their cells: "),
+                              H.el("code", ["class": "cmd"], text: advice.failuresExport)]))
+        }
+        return nodes
+    }
+
+    private func runs(_ s: ReportSummary) -> [HNode] {
+        guard !s.runs.isEmpty else { return [H.p([H.text("No run yet.")])] }
+        return [H.table(["run", "target", "started (UTC)", "duration", "how it ended", "requests", "achieved rate", "configured"], s.runs.map { r in
+            let achieved = r.sendsPerSecond.map { "\(ReportSummary.format($0))/s" } ?? "–"
+            let share = r.shareOfConfigured.map { " (\(String(format: "%.0f", $0 * 100))%)" } ?? ""
+            let configured = r.configuredPerSecond.map { "\(r.rate) = \(ReportSummary.format($0))/s" } ?? "\(r.rate) (unpaced)"
+            return [H.text("#\(r.id)"), H.text(r.target ?? "–"), H.text(String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " ")),
+                    H.text(r.seconds.map(duration) ?? "not ended"), H.text(ended(r)), H.text(HTMLText.count(r.attempts)),
+                    H.text(achieved + share), H.text(configured)]
+        }, numeric: [5, 6], class: "list")]
+    }
+
+    /// How a run ended, in words.
+    private func ended(_ r: ReportSummary.RunInfo) -> String {
+        switch (r.stopReason, r.exitCode) {
+        case ("SIGINT"?, _): return "interrupted (SIGINT, Ctrl-C); `resume` continues"
+        case ("SIGTERM"?, _): return "interrupted (SIGTERM); `resume` continues"
+        case (let reason?, _): return "stopped: \(scrub(reason))"
+        case (nil, 0?): return "finished: every job succeeded"
+        case (nil, 2?): return "finished: some failed or held"
+        case (nil, let code?): return "ended with exit status \(code)"
+        case (nil, nil): return r.endedAt == nil ? "no end recorded (still going, or crashed)" : "ended"
+        }
+    }
+
+    /// `3.6 s`, `12 min 05 s`, `2 h 03 min`.
+    private func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return "\(ReportSummary.format(seconds)) s" }
+        let s = Int(seconds.rounded())
+        if s < 3600 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return String(format: "%d h %02d min", s / 3600, (s % 3600) / 60)
+    }
+
+    private func scrub(_ text: String) -> String {
+        redact ? Redactor.scrub(text, values: []) : text
+    }
+
+    private func clip(_ message: String) -> String {
+        message.count > 300 ? String(message.prefix(300)) + "…" : message
     }
 
     private func code(_ row: FailureRow) -> String {
@@ -147,10 +373,5 @@ public struct HTMLReport: Sendable {
     private func shortSource(_ source: String) -> String {
         guard let slash = source.lastIndex(of: "/") else { return source }
         return String(source[source.index(after: slash)...])
-    }
-
-    private func exampleItem(_ row: FailureRow) -> String {
-        let message = row.message.count > 220 ? String(row.message.prefix(220)) + "…" : row.message
-        return "<li><code>\(HTMLText.escape(code(row)))</code> \(HTMLText.escape(message))</li>"
     }
 }

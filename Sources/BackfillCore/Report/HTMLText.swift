@@ -3,16 +3,24 @@
 enum HTMLText {
     /// `&`, `<`, `>`, `"` and `'` as character references; control characters other than tab and line ends
     /// (not allowed in XML) dropped.
-    static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String { xmlText(text, markup: true) }
+
+    /// Text for Plot's `.text`, which escapes `<` and `>` but keeps entity-shaped text (`&amp;`, `&nbsp;`) as it
+    /// is: every `&` becomes `&amp;` (which Plot keeps), and characters XML does not allow are dropped, so the
+    /// page shows the text exactly and still parses as XML.
+    static func plotSafe(_ text: String) -> String { xmlText(text, markup: false) }
+
+    /// `&` as `&amp;`, and with `markup` also `<`, `>`, `"`, `'`; characters XML does not allow dropped.
+    private static func xmlText(_ text: String, markup: Bool) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
+            case "<" where markup: out += "&lt;"
+            case ">" where markup: out += "&gt;"
+            case "\"" where markup: out += "&quot;"
+            case "'" where markup: out += "&#39;"
             case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
             default:
                 if scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value) { continue }

@@ -21,19 +21,4 @@ enum KnownValues {
         }
         return values
     }
-
-    /// The values of one participant whose failure or hold reason reads `message` (the same text quotes the
-    /// same values, whoever it belongs to); empty when none is found.
-    static func ofMessage(_ db: Database, _ message: String, scope: TargetScope) throws -> [(Field, String)] {
-        var escaped: [UInt8] = []
-        JSONWriter.writeString(message, into: &escaped)
-        let code = try String.fetchOne(db, sql: scope.sql("""
-            SELECT participant_code FROM target_job
-            WHERE is_current = 1 AND ((state = 'failed' AND last_message = ?1)
-                                      OR (state = 'held' AND instr(hold_reasons, ?2) > 0))
-            LIMIT 1
-            """), arguments: [message, String(decoding: escaped, as: UTF8.self)])
-        guard let code else { return [] }
-        return try of(db, participantCode: code, files: ReportSourceFile.all(db))
-    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Attempt latencies as an exact histogram (one entry per distinct millisecond value), read in one grouped
@@ -5,13 +6,19 @@ import GRDB
 public struct LatencyDistribution: Sendable, Equatable {
     /// (latency in ms, attempts), ascending by latency.
     public var counts: [(ms: Int64, count: Int)]
+    /// (latency in ms, attempts that timed out), ascending, only where some did: the timeouts among `counts`.
+    public var timeouts: [(ms: Int64, count: Int)]
 
-    public init(counts: [(ms: Int64, count: Int)]) {
+    public init(counts: [(ms: Int64, count: Int)], timeouts: [(ms: Int64, count: Int)] = []) {
         self.counts = counts
+        self.timeouts = timeouts
     }
 
     public static func == (lhs: LatencyDistribution, rhs: LatencyDistribution) -> Bool {
-        lhs.counts.count == rhs.counts.count && zip(lhs.counts, rhs.counts).allSatisfy { $0.ms == $1.ms && $0.count == $1.count }
+        func same(_ a: [(ms: Int64, count: Int)], _ b: [(ms: Int64, count: Int)]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { $0.ms == $1.ms && $0.count == $1.count }
+        }
+        return same(lhs.counts, rhs.counts) && same(lhs.timeouts, rhs.timeouts)
     }
 
     /// Every attempt that measured a latency (a crashed run's interrupted attempts did not).
@@ -19,10 +26,59 @@ public struct LatencyDistribution: Sendable, Equatable {
     public static func read(_ db: Database, scope: TargetScope? = nil) throws -> LatencyDistribution {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let rows = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT latency_ms, count(*) AS n FROM target_attempt WHERE outcome != 'interrupted'
+            SELECT latency_ms, count(*) AS n, count(CASE WHEN error_class = 'timeout' THEN 1 END) AS t
+            FROM target_attempt WHERE outcome != 'interrupted'
             GROUP BY latency_ms ORDER BY latency_ms
             """))
-        return LatencyDistribution(counts: rows.map { (ms: $0["latency_ms"] as Int64, count: $0["n"] as Int) })
+        return LatencyDistribution(counts: rows.map { (ms: $0[0] as Int64, count: $0[1] as Int) },
+                                   timeouts: rows.compactMap { row in
+                                       let t: Int = row[2]
+                                       return t > 0 ? (ms: row[0] as Int64, count: t) : nil
+                                   })
+    }
+
+    public var timeoutTotal: Int { timeouts.reduce(0) { $0 + $1.count } }
+
+    /// One bar of the page's log-scale histogram: attempts with `low <= latency < high` ms.
+    public struct LogBin: Sendable, Equatable {
+        public var low: Int64
+        public var high: Int64
+        public var count: Int
+        public var timeouts: Int
+    }
+
+    /// Bin edges for a log-scale axis from `low` to `high` ms: every millisecond up to 10 ms, then ten bins per
+    /// decade (edges rounded to whole ms: 10, 13, 16, 20, 25, 32, 40, 50, 63, 79, 100, ...).
+    public static func logEdges(from low: Int64, to high: Int64) -> [Int64] {
+        var edges: [Int64] = []
+        var k = 0
+        while true {
+            let edge: Int64 = k <= 10 ? Int64(k) : Int64((pow(10, 1 + Double(k - 10) / 10)).rounded())
+            k += 1
+            if edge < low { continue }
+            if edges.last != edge { edges.append(edge) }
+            if edge >= high { break }
+        }
+        return edges
+    }
+
+    /// Attempts per log-scale bin over `edges` (a latency below the first edge counts in the first bin, one at or
+    /// above the last in the last).
+    public func logBins(edges: [Int64]) -> [LogBin] {
+        guard edges.count >= 2 else { return [] }
+        var bins = (0..<(edges.count - 1)).map { LogBin(low: edges[$0], high: edges[$0 + 1], count: 0, timeouts: 0) }
+        func index(_ ms: Int64) -> Int {
+            // Binary search: the last edge <= ms.
+            var lo = 0, hi = edges.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if edges[mid] <= ms { lo = mid } else { hi = mid - 1 }
+            }
+            return min(lo, bins.count - 1)
+        }
+        for entry in counts { bins[index(entry.ms)].count += entry.count }
+        for entry in timeouts { bins[index(entry.ms)].timeouts += entry.count }
+        return bins
     }
 
     public var total: Int { counts.reduce(0) { $0 + $1.count } }

@@ -11,6 +11,18 @@ import ParticipantAPI
 ///   wherever it appears (case-insensitively), a value quoted by a row check (`column 'E-mail': ... got '...'`)
 ///   is masked when its column maps to one of the fields above, and anything shaped like an email is masked.
 public struct Redactor: Sendable {
+    /// Where a row check's quoted value (`got 'VALUE'`) ends, reading from `start` (just after the opening
+    /// quote): at the quote followed by the end of the text, `; ` (between problems) or ` | ` (between reasons).
+    static func endOfQuotedValue(_ rest: Substring, from start: String.Index) -> String.Index? {
+        var end = start
+        while let q = rest[end...].firstIndex(of: "'") {
+            let after = rest.index(after: q)
+            if after == rest.endIndex || rest[after...].hasPrefix("; ") || rest[after...].hasPrefix(" | ") { return q }
+            end = after
+        }
+        return nil
+    }
+
     /// Fields whose values are masked or reduced to initials; the others (city, state, zip, country,
     /// id_number_type) are shown.
     public static let maskedFields: Set<Field> = [.email, .idNumber, .addressOne, .addressTwo]
@@ -90,18 +102,7 @@ public struct Redactor: Sendable {
             rest = rest[close.upperBound...]
             let nextColumn = rest.range(of: "column '")?.lowerBound ?? rest.endIndex
             guard let got = rest[..<nextColumn].range(of: "got '") else { continue }
-            // The value ends at the quote followed by the end of the text, `; ` (between problems) or ` | ` (reasons).
-            var end = got.upperBound
-            var found: String.Index?
-            while let q = rest[end...].firstIndex(of: "'") {
-                let after = rest.index(after: q)
-                if after == rest.endIndex || rest[after...].hasPrefix("; ") || rest[after...].hasPrefix(" | ") {
-                    found = q
-                    break
-                }
-                end = after
-            }
-            guard let valueEnd = found else { continue }
+            guard let valueEnd = Redactor.endOfQuotedValue(rest, from: got.upperBound) else { continue }
             out += rest[..<got.upperBound]
             let value = String(rest[got.upperBound..<valueEnd])
             if case .field(let field) = resolver.resolve(column), isSensitive(field) {

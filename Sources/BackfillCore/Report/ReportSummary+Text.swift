@@ -11,9 +11,12 @@ extension ReportSummary {
         lines.append("errors by class:")
         if errorsByClass.isEmpty { lines.append("  none") }
         for c in errorsByClass { lines.append("  \(pad(c.name, 22)) \(c.count)") }
-        lines.append("top messages:")
+        lines.append("top messages, by template (per class):")
         if topMessages.isEmpty { lines.append("  none") }
-        for m in topMessages { lines.append("  \(pad(String(m.count), 7)) \(pad(m.errorClass, 20)) \(m.message)") }
+        for m in topMessages {
+            let example = m.exampleParticipant.map { "  (e.g. \($0))" } ?? ""
+            lines.append("  \(pad(String(m.count), 7)) \(pad(m.errorClass, 20)) \(m.message)\(example)")
+        }
         lines.append("attempts per job:")
         if attemptsPerJob.isEmpty { lines.append("  nothing sent yet") }
         for b in attemptsPerJob { lines.append("  \(pad(b.attempts == 1 ? "1 attempt" : "\(b.attempts) attempts", 12)) \(b.jobs) jobs") }
@@ -25,10 +28,9 @@ extension ReportSummary {
         lines.append("runs: \(runs.count), \(Self.format(runSeconds)) s\(rate)")
         for r in runs {
             let end = r.endedAt ?? "not ended"
-            let speed = r.sendsPerSecond.map { " \(Self.format($0))/s" } ?? ""
             let exit = r.exitCode.map { " exit \($0)" } ?? ""
             let why = r.stopReason.map { " (\($0))" } ?? ""
-            lines.append("  #\(r.id) \(r.startedAt) -> \(end)  \(r.attempts) requests\(speed)  rate \(r.rate)\(exit)\(why)")
+            lines.append("  #\(r.id) \(r.startedAt) -> \(end)  \(r.attempts) requests, \(r.rateComparison)\(exit)\(why)")
         }
         if latency.attempts > 0 {
             let p = { (v: Int64?) in v.map { "\($0) ms" } ?? "-" }
@@ -48,5 +50,17 @@ extension ReportSummary {
 
     private func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+extension ReportSummary.RunInfo {
+    /// `87.5/s achieved, 97% of the configured 90/1s (90/s)`; `unpaced` and `not ended` where they apply.
+    public var rateComparison: String {
+        guard let achieved = sendsPerSecond else {
+            return endedAt == nil ? "not ended (no rate yet), configured \(rate)" : "no time elapsed, configured \(rate)"
+        }
+        let speed = "\(ReportSummary.format(achieved))/s achieved"
+        guard let configured = configuredPerSecond, let share = shareOfConfigured else { return "\(speed), unpaced (\(rate))" }
+        return "\(speed), \(String(format: "%.0f", share * 100))% of the configured \(rate) (\(ReportSummary.format(configured))/s)"
     }
 }

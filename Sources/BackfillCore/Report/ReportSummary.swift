@@ -8,12 +8,29 @@ public struct ReportSummary: Sendable, Codable {
     public struct Count: Sendable, Codable, Equatable {
         public var name: String
         public var count: Int
+
+        /// Largest first, then by name.
+        static func sorted(_ counts: [String: Int]) -> [Count] {
+            counts.map { Count(name: $0.key, count: $0.value) }.sorted { $0.count > $1.count || ($0.count == $1.count && $0.name < $1.name) }
+        }
     }
 
+    /// One message template of one error class: how many failed jobs or hold reasons read like it, and one
+    /// participant that got it.
     public struct MessageCount: Sendable, Codable, Equatable {
         public var errorClass: String
+        /// The template (see `MessageTemplate`), masked with `--redact`.
         public var message: String
         public var count: Int
+        /// One participant whose message reads like this (the smallest code).
+        public var exampleParticipant: String?
+
+        public init(errorClass: String, message: String, count: Int, exampleParticipant: String? = nil) {
+            self.errorClass = errorClass
+            self.message = message
+            self.count = count
+            self.exampleParticipant = exampleParticipant
+        }
     }
 
     public struct AttemptsBucket: Sendable, Codable, Equatable {
@@ -31,10 +48,17 @@ public struct ReportSummary: Sendable, Codable {
         /// Requests sent during the run (429s included).
         public var attempts: Int
         public var sendsPerSecond: Double?
+        /// As given to `--rate` (`1000/10s`, `unlimited`).
         public var rate: String
+        /// The configured rate in requests per second; nil when unpaced.
+        public var configuredPerSecond: Double?
+        /// `sendsPerSecond` as a share of `configuredPerSecond` (1 = the configured rate was achieved).
+        public var shareOfConfigured: Double?
         public var concurrency: Int
         public var exitCode: Int?
         public var stopReason: String?
+        /// The run's target, by its short name.
+        public var target: String?
     }
 
     public struct Latency: Sendable, Codable, Equatable {
@@ -51,8 +75,13 @@ public struct ReportSummary: Sendable, Codable {
     public var jobs: [String: Int]
     /// Failed and held jobs, and rejected rows with no usable participant, by error class; largest first.
     public var errorsByClass: [Count]
-    /// The most frequent messages of failed jobs and hold reasons, counted by `MessageTemplate` (participant
-    /// codes, request_ids and emails replaced by placeholders); largest first.
+    /// Failed jobs by error class; largest first.
+    public var failedByClass: [Count]
+    /// Held jobs by report class (`validation`, `segment`, `duplicate_email`); largest first.
+    public var heldByClass: [Count]
+    /// The messages of failed jobs and hold reasons grouped by `MessageTemplate` (participant codes,
+    /// request_ids, emails, numbers and quoted values replaced by placeholders): the `top` largest templates of
+    /// each class, largest first overall, each with one example participant.
     public var topMessages: [MessageCount]
     public var attemptsPerJob: [AttemptsBucket]
     /// Ledger rows by outcome (`succeeded`, `failed`, `retry`, `rate_limited`, `stopped`, `interrupted`).
@@ -67,69 +96,118 @@ public struct ReportSummary: Sendable, Codable {
     public var rejectedRows: [Count]
 
     /// - Parameters:
-    ///   - top: how many messages to list.
+    ///   - top: how many message templates to list per error class.
     ///   - redact: mask personal data inside the messages (see `Redactor`).
     ///   - scope: the target described; nil: the latest run's.
     public static func read(_ db: Database, top: Int = 10, redact: Bool = false, scope: TargetScope? = nil) throws -> ReportSummary {
+        try readWithLatency(db, top: top, redact: redact, scope: scope).summary
+    }
+
+    /// The summary and the latency distribution it was computed from (the page draws it): outcomes and
+    /// latencies come from one grouped pass over the ledger.
+    static func readWithLatency(_ db: Database, top: Int = 10, redact: Bool = false, scope: TargetScope? = nil) throws
+        -> (summary: ReportSummary, latency: LatencyDistribution) {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let status = try StatusSummary.read(db, scope: scope)
-        let byClass = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT cls, count(*) AS n FROM (
-                SELECT \(ReportErrorClass.sql) AS cls FROM target_job j WHERE j.is_current = 1 AND j.state IN ('failed', 'held')
+        var failedByClass: [String: Int] = [:]
+        var heldByClass: [String: Int] = [:]
+        var allByClass: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: ReportJobs.sql(scope, """
+            SELECT kind, cls, count(*) AS n FROM (
+                SELECT j.state AS kind, \(ReportErrorClass.sql) AS cls FROM report_job j
                 UNION ALL
-                SELECT 'validation' FROM input_row WHERE status = 'rejected' AND participant_code IS NULL)
-            GROUP BY cls ORDER BY n DESC, cls
-            """)).map { Count(name: $0["cls"], count: $0["n"]) }
-        db.add(function: MessageTemplate.sqlFunction)
-        // `example` is one of the messages as they were, for `--redact` to find whose values they quote.
-        let grouped = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT cls, backfill_message_template(msg, code) AS template, min(msg) AS example, count(*) AS n FROM (
-                SELECT coalesce(error_class, 'unexpected') AS cls, last_message AS msg, participant_code AS code
-                FROM target_job WHERE is_current = 1 AND state = 'failed'
-                UNION ALL
-                SELECT CASE WHEN json_extract(h.value, '$.message') LIKE 'Data segment validation failed%'
-                              OR json_extract(h.value, '$.message') = '\(APIMessage.noDataSegment)'
-                            THEN 'segment' ELSE 'validation' END,
-                       json_extract(h.value, '$.message'), j.participant_code
-                FROM target_job j, json_each(j.hold_reasons) h WHERE j.is_current = 1 AND j.state = 'held'
-                UNION ALL
-                SELECT 'duplicate_email', 'the same folded email as another participant (emails are unique per platform)', NULL
-                FROM target_job WHERE is_current = 1 AND state = 'held' AND email_conflict = 1)
-            WHERE msg IS NOT NULL
-            GROUP BY cls, template ORDER BY n DESC, template LIMIT ?
-            """), arguments: [top]).map { (MessageCount(errorClass: $0["cls"], message: $0["template"], count: $0["n"]), $0["example"] as String) }
-        let messages = try grouped.map { m, example in
-            guard redact else { return m }
-            var copy = m
-            copy.message = Redactor.scrub(m.message, values: try KnownValues.ofMessage(db, example, scope: scope))
-            return copy
+                SELECT 'rejected', 'validation' FROM input_row WHERE status = 'rejected' AND participant_code IS NULL)
+            GROUP BY kind, cls
+            """)) {
+            let kind: String = row["kind"], cls: String = row["cls"], n: Int = row["n"]
+            allByClass[cls, default: 0] += n
+            if kind == "failed" { failedByClass[cls, default: 0] += n }
+            if kind == "held" { heldByClass[cls, default: 0] += n }
         }
+        let messages = try readTemplates(db, top: top, redact: redact, scope: scope)
         let perJob = try Row.fetchAll(db, sql: scope.sql("""
             SELECT n, count(*) AS jobs FROM (
                 SELECT count(*) AS n FROM target_attempt WHERE outcome NOT IN ('rate_limited', 'interrupted') GROUP BY job_id)
             GROUP BY n ORDER BY n
             """)).map { AttemptsBucket(attempts: $0["n"], jobs: $0["jobs"]) }
         var outcomes: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: scope.sql("SELECT outcome, count(*) AS n FROM target_attempt GROUP BY outcome")) {
-            outcomes[row["outcome"]] = row["n"]
+        var byLatency: [Int64: (count: Int, timeouts: Int)] = [:]
+        for row in try Row.fetchAll(db, sql: scope.sql("""
+            SELECT outcome, latency_ms, count(*), count(CASE WHEN error_class = 'timeout' THEN 1 END)
+            FROM target_attempt GROUP BY outcome, latency_ms
+            """)) {
+            let outcome: String = row[0], ms: Int64 = row[1], n: Int = row[2], timeouts: Int = row[3]
+            outcomes[outcome, default: 0] += n
+            // Interrupted attempts measured nothing (as in `LatencyDistribution.read`).
+            guard outcome != "interrupted" else { continue }
+            byLatency[ms, default: (0, 0)].count += n
+            byLatency[ms, default: (0, 0)].timeouts += timeouts
         }
+        let sorted = byLatency.sorted { $0.key < $1.key }
+        let latencies = LatencyDistribution(counts: sorted.map { (ms: $0.key, count: $0.value.count) },
+                                            timeouts: sorted.compactMap { $0.value.timeouts > 0 ? (ms: $0.key, count: $0.value.timeouts) : nil })
         let runs = try readRuns(db, scope: scope)
         let ended = runs.filter { $0.seconds != nil }
         let seconds = ended.reduce(0) { $0 + ($1.seconds ?? 0) }
         let sent = ended.reduce(0) { $0 + $1.attempts }
-        let latencies = try LatencyDistribution.read(db, scope: scope)
         let rejected = try Row.fetchAll(db, sql: """
             SELECT coalesce(reject_code, 'unknown') AS code, count(*) AS n FROM input_row WHERE status = 'rejected'
             GROUP BY reject_code ORDER BY n DESC, code
             """).map { Count(name: $0["code"], count: $0["n"]) }
-        return ReportSummary(
-            target: scope.target?.name, jobs: status.jobs, errorsByClass: byClass, topMessages: messages, attemptsPerJob: perJob,
+        let summary = ReportSummary(
+            target: scope.target?.name, jobs: status.jobs, errorsByClass: Count.sorted(allByClass),
+            failedByClass: Count.sorted(failedByClass), heldByClass: Count.sorted(heldByClass), topMessages: messages,
+            attemptsPerJob: perJob,
             attemptsByOutcome: outcomes, runs: runs, runSeconds: seconds,
             achievedRate: seconds > 0 ? Double(sent) / seconds : nil,
             latency: Latency(attempts: latencies.total, p50Ms: latencies.percentile(0.50),
                              p90Ms: latencies.percentile(0.90), p99Ms: latencies.percentile(0.99),
                              maxMs: latencies.counts.last?.ms),
             rejectedRows: rejected)
+        return (summary, latencies)
+    }
+
+    /// The `top` largest templates of each class, largest first overall. `example` is one of the messages as it
+    /// was, with the participant that got it, for `--redact` to find whose values it quotes.
+    private static func readTemplates(_ db: Database, top: Int, redact: Bool, scope: TargetScope) throws -> [MessageCount] {
+        db.add(function: MessageTemplate.sqlFunction)
+        let rows = try Row.fetchAll(db, sql: ReportJobs.sql(scope, """
+            SELECT cls, template, example, n FROM (
+                SELECT cls, template, example, n,
+                       row_number() OVER (PARTITION BY cls ORDER BY n DESC, template) AS rank
+                FROM (
+                    SELECT cls, backfill_message_template(msg, code) AS template,
+                           min(coalesce(code, '') || char(31) || msg) AS example, count(*) AS n
+                    FROM (
+                        SELECT coalesce(error_class, 'unexpected') AS cls, last_message AS msg, participant_code AS code
+                        FROM report_failed
+                        UNION ALL
+                        SELECT CASE WHEN json_extract(h.value, '$.message') LIKE 'Data segment validation failed%'
+                                      OR json_extract(h.value, '$.message') = '\(APIMessage.noDataSegment)'
+                                    THEN 'segment' ELSE 'validation' END,
+                               json_extract(h.value, '$.message'), j.participant_code
+                        FROM report_held j, json_each(j.hold_reasons) h
+                        UNION ALL
+                        SELECT 'duplicate_email', 'the same folded email as another participant (emails are unique per platform)',
+                               participant_code
+                        FROM report_held WHERE email_conflict = 1)
+                    WHERE msg IS NOT NULL
+                    GROUP BY cls, template))
+            WHERE rank <= ?
+            ORDER BY n DESC, cls, template
+            """), arguments: [top])
+        let files = redact ? try ReportSourceFile.all(db) : [:]
+        return try rows.map { row in
+            let example: String = row["example"]
+            let parts = example.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            let code = parts.first.flatMap { $0.isEmpty ? nil : String($0) }
+            var m = MessageCount(errorClass: row["cls"], message: row["template"], count: row["n"], exampleParticipant: code)
+            if redact {
+                let values = try code.map { try KnownValues.of(db, participantCode: $0, files: files) } ?? []
+                m.message = Redactor.scrub(m.message, values: values)
+            }
+            return m
+        }
     }
 
     private static func readRuns(_ db: Database, scope: TargetScope) throws -> [RunInfo] {
@@ -141,11 +219,15 @@ public struct ReportSummary: Sendable, Codable {
                 SELECT count(*) FROM attempt WHERE run_id = ? AND outcome != 'interrupted'
                 """, arguments: [row["id"] as Int64]) ?? 0
             let seconds = ended.map { Double($0 - started) / 1000 }
+            let rate: String = row["rate"]
+            let configured = RateLimit(parsing: rate)?.perSecond
+            let achieved = seconds.flatMap { $0 > 0 ? Double(sent) / $0 : nil }
             return RunInfo(id: row["id"], startedAt: ReportTime.iso8601(started), endedAt: ended.map(ReportTime.iso8601),
-                           seconds: seconds, attempts: sent,
-                           sendsPerSecond: seconds.flatMap { $0 > 0 ? Double(sent) / $0 : nil },
-                           rate: row["rate"], concurrency: row["concurrency"], exitCode: row["exit_code"],
-                           stopReason: row["stop_reason"])
+                           seconds: seconds, attempts: sent, sendsPerSecond: achieved,
+                           rate: rate, configuredPerSecond: configured,
+                           shareOfConfigured: achieved.flatMap { a in configured.map { a / $0 } },
+                           concurrency: row["concurrency"], exitCode: row["exit_code"],
+                           stopReason: row["stop_reason"], target: scope.target?.name)
         }
     }
 

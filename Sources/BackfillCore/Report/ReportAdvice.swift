@@ -1,0 +1,117 @@
+import Foundation
+import ParticipantAPI
+
+/// What each group of participants needs, in the words of the README's error-class table ("what to do"), with
+/// the exact command: the database and the target named as the page was made for.
+///
+/// ```swift
+/// let advice = ReportAdvice(database: "run1.sqlite", target: target, rate: "90/1s")
+/// advice.command("retry", "--class", "timeout")   // backfill retry --class timeout --base-url ... --db run1.sqlite
+/// ```
+public struct ReportAdvice: Sendable {
+    /// As the operator gave it to `--db`; nil when it is the default (the commands then leave `--db` out).
+    public var database: String?
+    public var target: Target?
+    /// The latest run's `--rate`, repeated on `resume` when it is not the default.
+    public var rate: String?
+
+    public init(database: String?, target: Target?, rate: String? = nil) {
+        self.database = database
+        self.target = target
+        self.rate = rate
+    }
+
+    /// `--env cert`, `--env prod`, `--profile ndax`, or `--base-url URL` (with `--profile ndax` for NDAX's profile).
+    public var targetFlags: [String] {
+        guard let target else { return [] }
+        switch target.name {
+        case "cert": return ["--env", "cert"]
+        case "prod": return ["--env", "prod"]
+        case "ndax": return ["--profile", "ndax"]
+        default: return (target.profile == .zerohash ? [] : ["--profile", target.profile.rawValue]) + ["--base-url", target.baseURL]
+        }
+    }
+
+    /// `backfill WORDS... <target flags> --db DB`, each word quoted for a POSIX shell where it needs it.
+    public func command(_ words: String..., withTarget: Bool = true) -> String {
+        var all = ["backfill"] + words
+        if withTarget { all += targetFlags }
+        if let database { all += ["--db", database] }
+        return all.map(ReportAdvice.shellQuoted).joined(separator: " ")
+    }
+
+    /// `backfill resume`, with the latest run's `--rate` when it was not the default.
+    public var resume: String {
+        if let rate, rate != "1000/10s" { return command("resume", "--rate", rate) }
+        return command("resume")
+    }
+
+    public var failuresExport: String { command("report", "--failures", "--output", "failures.csv") }
+    public var ingestCorrections: String { command("ingest", "failures.csv", withTarget: false) }
+
+    /// A word as a POSIX shell reads it: as is when it is only safe characters, else in single quotes.
+    static func shellQuoted(_ word: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,")
+        if !word.isEmpty, word.unicodeScalars.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// One step: what to do, in words, and the commands (in order; may be empty).
+    public struct Step: Sendable, Equatable {
+        public var words: String
+        public var commands: [String]
+    }
+
+    /// Error classes whose failed jobs may succeed if sent again.
+    static let retryable: Set<String> = ["server", "network", "timeout", "rate_limited", "interrupted", "repeated"]
+
+    /// What failed jobs of `errorClass` need. `example`: one participant of the class, for `explain`.
+    public func failed(_ errorClass: String, example: String?) -> Step {
+        let explain = command("explain", example ?? "CODE")
+        switch errorClass {
+        case _ where ReportAdvice.retryable.contains(errorClass):
+            return Step(words: "send again: `retry` moves them back to pending (same request_id, so a resend is idempotent), then `resume` sends them",
+                        commands: [command("retry", "--class", errorClass), resume])
+        case "validation":
+            return Step(words: "fix the values: export them, correct the cells, ingest the file, run again",
+                        commands: [failuresExport, ingestCorrections, resume])
+        case "segment":
+            return Step(words: "complete the segment: export them, fill in the missing or malformed fields, ingest the file, run again",
+                        commands: [failuresExport, ingestCorrections, resume])
+        case "not_customer":
+            return Step(words: "take it up with the participant or Zero Hash (the API does not know them as a customer of this platform)",
+                        commands: [failuresExport])
+        case "forbidden":
+            return Step(words: "check the platform's permissions with Zero Hash", commands: [explain])
+        case "idempotency_conflict":
+            return Step(words: "look at the participant's history, then re-ingest its data (a new job gets a new request_id)",
+                        commands: [explain])
+        case "unauthorized", "not_found", "tls", "dns":
+            return Step(words: "fix the configuration (credentials, --env / --base-url / --profile), then run again",
+                        commands: [resume])
+        default:
+            return Step(words: "look at the message", commands: [explain])
+        }
+    }
+
+    /// What held participants of `errorClass` need.
+    public func held(_ errorClass: String) -> Step {
+        switch errorClass {
+        case ReportErrorClass.segment:
+            return Step(words: "complete the segment: export them, fill in the missing fields, ingest the file, run again",
+                        commands: [failuresExport, ingestCorrections, resume])
+        case ReportErrorClass.duplicateEmail:
+            return Step(words: "correct one of the emails (emails are unique per platform), ingest, run again",
+                        commands: [failuresExport, ingestCorrections, resume])
+        default:
+            return Step(words: "fix the values of the rejected rows: export them, correct the cells, ingest the file, run again",
+                        commands: [failuresExport, ingestCorrections, resume])
+        }
+    }
+
+    /// What pending (and in-flight) jobs need.
+    public var pending: Step {
+        Step(words: "send them: `resume` continues where the database stands (jobs left in flight by a crash are sent again first)",
+             commands: [resume])
+    }
+}

@@ -1,0 +1,33 @@
+import GRDB
+
+/// The target's current failed and held jobs, read through indexes (`job_send_due` for failed, `job_current_state`
+/// for held) rather than through `target_job`, which joins every job of the database to its sending state.
+/// Each view has the columns of `target_job` that the reports read, and the same states:
+/// - `report_failed`: `target_job.state = 'failed'`, i.e. the target's `job_send.state` is `failed`;
+/// - `report_held`: `target_job.state = 'held'`, i.e. the job is held and nothing was sent for it there;
+/// - `report_job`: both.
+///
+/// ```swift
+/// let n = try Int.fetchOne(db, sql: ReportJobs.sql(scope, "SELECT count(*) FROM report_failed"))
+/// ```
+enum ReportJobs {
+    static func sql(_ scope: TargetScope, _ statement: String) -> String {
+        let id = scope.stored?.id ?? -1
+        return scope.sql("""
+            WITH report_failed AS (
+                SELECT j.id, j.participant_code, 'failed' AS state, j.request_id, j.body, j.platform_updated_at, j.email,
+                       j.hold_reasons, j.email_conflict, s.attempts, s.last_attempt_at, s.last_status, s.error_class,
+                       s.last_message
+                FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = \(id) AND s.state = 'failed' AND j.is_current = 1),
+            report_held AS (
+                SELECT j.id, j.participant_code, 'held' AS state, j.request_id, j.body, j.platform_updated_at, j.email,
+                       j.hold_reasons, j.email_conflict, coalesce(s.attempts, 0) AS attempts, s.last_attempt_at,
+                       s.last_status, s.error_class, s.last_message
+                FROM job j LEFT JOIN job_send s ON s.target_id = \(id) AND s.job_id = j.id
+                WHERE j.is_current = 1 AND j.state = 'held' AND (s.state IS NULL OR s.state NOT IN ('in_flight', 'succeeded', 'failed'))),
+            report_job AS (SELECT * FROM report_failed UNION ALL SELECT * FROM report_held)
+            \(statement)
+            """)
+    }
+}
