@@ -45,6 +45,10 @@ func reportingErrors<T>(_ output: RunOutput = RunOutput(json: false), _ body: ()
     } catch let error as BackfillError {
         output.error(error.message)
         throw ExitCode.failure
+    } catch let error where output.json && !(error is ExitCode) && !(error is ValidationError) {
+        // Any other failure (a database error) is a JSON line too when every line must be JSON.
+        output.error("\(error)")
+        throw ExitCode.failure
     }
 }
 

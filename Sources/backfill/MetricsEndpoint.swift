@@ -118,8 +118,12 @@ struct MetricsAddress: CustomStringConvertible, Equatable {
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with "127.").
     var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        var address = in_addr()
+        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 
     init(host: String, port: Int) {
@@ -136,6 +140,8 @@ struct MetricsAddress: CustomStringConvertible, Equatable {
             guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw bad }
             host = String(text[text.index(after: text.startIndex)..<close])
             portText = text[text.index(close, offsetBy: 2)...]
+        } else if text.filter({ $0 == ":" }).count > 1 {
+            throw BackfillError("bad_option", "--metrics '\(text)': an IPv6 address goes in brackets, e.g. [::1]:9464")
         } else if let colon = text.lastIndex(of: ":") {
             host = String(text[..<colon])
             portText = text[text.index(after: colon)...]

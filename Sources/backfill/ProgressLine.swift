@@ -58,13 +58,13 @@ enum ProgressLine {
                 }
             },
             interrupting: { sig, inFlight in
-                let name = sig == SIGINT ? "SIGINT" : "SIGTERM"
+                let name = signalName(sig)
                 output.note("\(lead)\(name): finishing the \(inFlight) request(s) in flight, then stopping (signal again to exit at once)",
                             event: "signal", fields: ["signal": .string(name), "in_flight": .int(inFlight)])
             },
             exitNow: { sig in
                 output.note("\(lead)second signal: exiting at once; the next run resends what was in flight", event: "signal",
-                            fields: ["signal": .string(sig == SIGINT ? "SIGINT" : "SIGTERM")])
+                            fields: ["signal": .string(signalName(sig))])
                 exit(128 + sig)
             },
             metrics: metrics)

@@ -126,6 +126,9 @@ struct RunCommand: ParsableCommand {
             let credentials = try Credentials.load(file: options.credentials)
             try configuration.validateOptions()
             if options.dryRun {
+                if options.metrics != nil {
+                    throw BackfillError("bad_option", "--metrics has nothing to serve with --dry-run (nothing is sent): leave one out")
+                }
                 let database = try options.database.open(.readOnly)
                 try dryRun(options, database: database, configuration: configuration, credentials: credentials)
                 return
@@ -154,8 +157,11 @@ struct RunCommand: ParsableCommand {
             let summary = try Runner.run(database: database, configuration: configuration, credentials: credentials,
                                          logger: logger, events: ProgressLine.events(terminal: terminal, output: output,
                                                                                      metrics: endpoint?.factory))
-            output.summary(summary, text: RunSummaryText.render(summary, database: options.database.db, profile: configuration.profile.rawValue),
-                           next: RunSummaryText.nextCommands(summary, database: options.database.db))
+            // The next commands name this run's target and database, so that they go where this run went.
+            let advice = ReportAdvice(database: options.database.db == BackfillDatabase.defaultPath ? nil : options.database.db,
+                                      target: configuration.target, rate: configuration.rate?.description ?? "unlimited")
+            output.summary(summary, text: RunSummaryText.render(summary, advice: advice, profile: configuration.profile.rawValue),
+                           next: RunSummaryText.nextCommands(summary, advice: advice))
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         }
     }
@@ -210,7 +216,8 @@ struct ResumeCommand: ParsableCommand {
 
 /// The text of a run summary: what happened, what is left, and the next command to run.
 enum RunSummaryText {
-    static func render(_ s: RunSummary, database: String = BackfillDatabase.defaultPath, profile: String = "zerohash") -> String {
+    static func render(_ s: RunSummary, advice: ReportAdvice = ReportAdvice(database: nil, target: nil),
+                       profile: String = "zerohash") -> String {
         var lines: [String] = []
         let elapsed = String(format: "%.1f", s.elapsedSeconds)
         switch s.ending {
@@ -218,7 +225,7 @@ enum RunSummaryText {
         case .stopped(let code, let message):
             let advice = StopAdvice.text(code: code, target: s.target, profile: profile).map { ". \($0)" } ?? ""
             lines.append("run on \(s.target) STOPPED after \(elapsed) s: \(message)\(advice)")
-        case .interrupted(let sig): lines.append("run on \(s.target) interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM") after \(elapsed) s")
+        case .interrupted(let sig): lines.append("run on \(s.target) interrupted by \(signalName(sig)) after \(elapsed) s")
         }
         let rate = s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0
         lines.append("  requests: \(s.attempts): \(s.succeeded) succeeded, \(s.failed) failed for good, \(s.retried) retr\(s.retried == 1 ? "y" : "ies") (attempts that will be repeated), \(s.rateLimited) answered 429")
@@ -228,7 +235,7 @@ enum RunSummaryText {
         } else {
             lines.append("  rate: \(String(format: "%.1f", rate))/s achieved, unpaced; peak in flight \(s.peakInFlight)")
         }
-        if s.windowHitCeiling {
+        if s.latencyLimited {
             lines.append("  latency limited the rate: the in-flight window wanted more than --concurrency allows (\(s.peakInFlight) in flight at most); raise --concurrency to lift the ceiling")
         }
         if s.recovered > 0 { lines.append("  resent after an interrupted run: \(s.recovered)") }
@@ -245,26 +252,26 @@ enum RunSummaryText {
         } else {
             lines.append("  left: none")
         }
-        let next = nextCommands(s, database: database)
+        let next = nextCommands(s, advice: advice)
         if next.isEmpty { lines.append("  next: nothing: every ready job succeeded on \(s.target)") }
         for (i, n) in next.enumerated() { lines.append(i == 0 ? "  next: \(n)" : "        \(n)") }
         return lines.joined(separator: "\n")
     }
 
-    /// What to run next, most urgent first: each a command in backquotes and what it does.
-    static func nextCommands(_ s: RunSummary, database: String = BackfillDatabase.defaultPath) -> [String] {
+    /// What to run next, most urgent first: each a command in backquotes and what it does, naming the run's
+    /// target and database (`advice`).
+    static func nextCommands(_ s: RunSummary, advice: ReportAdvice) -> [String] {
         let left = s.left
-        let db = database == BackfillDatabase.defaultPath ? "" : " --db \(database)"
         var next: [String] = []
-        if left.total > 0 { next.append("`backfill resume\(db)` sends the \(left.total) left") }
+        if left.total > 0 { next.append("`\(advice.resume)` sends the \(left.total) left") }
         let failed = s.jobs["failed"] ?? 0
         let held = s.jobs["held"] ?? 0
-        let transient: Set<String> = ["server", "timeout", "network", "rate_limited", "interrupted", "repeated"]
-        for (cls, n) in s.failedByClass where transient.contains(cls) {
-            next.append("`backfill retry --class \(cls)\(db)` moves the \(n) failed with \(cls) back to pending")
+        for (cls, n) in s.failedByClass where ReportAdvice.retryable.contains(cls) {
+            next.append("`\(advice.command("retry", "--class", cls))` moves the \(n) failed with \(cls) back to pending")
         }
         if failed + held > 0 {
-            next.append("`backfill report --failures\(db) --output failures.csv` lists the \([failed > 0 ? "\(failed) failed" : nil, held > 0 ? "\(held) held" : nil].compactMap { $0 }.joined(separator: " and ")) to fix and re-ingest")
+            let what = [failed > 0 ? "\(failed) failed" : nil, held > 0 ? "\(held) held" : nil].compactMap { $0 }.joined(separator: " and ")
+            next.append("`\(advice.failuresExport)` lists the \(what) to fix and re-ingest")
         }
         return next
     }

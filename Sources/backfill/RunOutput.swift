@@ -39,7 +39,7 @@ struct RunOutput: Sendable {
             "requests": .int(s.attempts), "succeeded": .int(s.succeeded), "failed": .int(s.failed),
             "retried": .int(s.retried), "rate_limited": .int(s.rateLimited),
             "achieved_rate": .number(s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0),
-            "peak_in_flight": .int(s.peakInFlight), "latency_limited": .bool(s.windowHitCeiling),
+            "peak_in_flight": .int(s.peakInFlight), "latency_limited": .bool(s.latencyLimited),
             "recovered": .int(s.recovered), "exit_status": .int(Int(s.exitCode)),
             "jobs": .fields(s.jobs.mapValues { .int($0) }),
             "left": .int(s.left.total),
@@ -50,7 +50,7 @@ struct RunOutput: Sendable {
         case .drained: f["ending"] = .string("drained")
         case .stopped(let code, let message):
             f["ending"] = .string("stopped"); f["stop_code"] = .string(code); f["stop_message"] = .string(message)
-        case .interrupted(let sig): f["ending"] = .string(sig == SIGINT ? "SIGINT" : "SIGTERM")
+        case .interrupted(let sig): f["ending"] = .string(signalName(sig))
         }
         f["next"] = .array(next.map { .string($0.replacingOccurrences(of: "`", with: "")) })
         let first = text.split(separator: "\n").first.map(String.init) ?? "run ended"

@@ -28,7 +28,9 @@ extension EndToEnd {
                 codes = try workspace.ingestParticipants(1_000, into: db)
                 try db.close()
             }
-            try await withSandbox { sandbox in
+            // 50 ms a request: about ten are in flight (written, so marked) at any moment. With no latency the
+            // few requests in flight may not have had their marks committed when the kill comes.
+            try await withSandbox({ $0.latency = .milliseconds(50) }) { sandbox in
                 let path = workspace.databasePath
                 let first = try BuiltBinary(Self.runArguments("run", sandbox, database: path),
                                             environment: Self.environment(sandbox), outputIn: workspace.path, name: "run")

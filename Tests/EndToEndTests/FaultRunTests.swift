@@ -19,7 +19,6 @@ extension EndToEnd {
                 c.slowDelay = .seconds(1)
                 c.resetRate = 0.01
             }) { sandbox in
-                // The ceiling the tool had before the window (8): this test is about faults, not about the window.
                 let configuration = sandbox.runConfiguration { $0.timeout = .milliseconds(300) }
                 let summary = try await runOffThePool(database: db, configuration: configuration,
                                                       credentials: sandbox.clientCredentials)

@@ -203,8 +203,14 @@ public struct ReportSummary: Sendable, Codable {
             let code = parts.first.flatMap { $0.isEmpty ? nil : String($0) }
             var m = MessageCount(errorClass: row["cls"], message: row["template"], count: row["n"], exampleParticipant: code)
             if redact {
-                let values = try code.map { try KnownValues.of(db, participantCode: $0, files: files) } ?? []
-                m.message = Redactor.scrub(m.message, values: values)
+                let known = try code.map { try KnownValues.of(db, participantCode: $0, files: files) } ?? []
+                // The template has already replaced numbers ("1 Main St" reads "{n} Main St"): look for the
+                // templated form of each value too.
+                let templated = known.compactMap { field, value -> (Field, String)? in
+                    let t = MessageTemplate.of(value, participantCode: code)
+                    return t == value ? nil : (field, t)
+                }
+                m.message = Redactor.scrub(m.message, values: known + templated)
             }
             return m
         }

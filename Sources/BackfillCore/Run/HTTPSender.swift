@@ -45,9 +45,9 @@ public final class HTTPSender: Sendable {
         http.timeout = .init(connect: .seconds(10))
         http.connectionPool = .init(idleTimeout: .seconds(60))
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.concurrency
-        // Over TLS, HTTP/2 when the server offers it (ALPN): one connection then carries the whole window as
-        // streams. Plain HTTP (a local sandbox) stays HTTP/1.1, one connection per request in flight, opened as
-        // the window grows: the pool never holds more connections than the window has had requests in flight.
+        // Over TLS, HTTP/2 when the server offers it (ALPN): one connection then carries the window as streams,
+        // up to the server's concurrent-stream limit (AsyncHTTPClient queues the rest). Plain HTTP
+        // (a local sandbox) stays HTTP/1.1, one connection per request in flight, opened as the window grows: the pool never holds more connections than the window has had requests in flight.
         http.httpVersion = configuration.resolvedBaseURL.lowercased().hasPrefix("https://") ? .automatic : .http1Only
         guard let endpoint = Endpoint(url: configuration.resolvedBaseURL) else {
             throw BackfillError("bad_option", "--base-url: expected http(s)://host[:port], got a URL without a host")

@@ -93,6 +93,7 @@ public final class RunMetrics: Sendable {
         ceiling.record(p.ceiling)
         rateLimitFactor.record(p.rateFactor)
         paused.record(p.paused ? 1 : 0)
-        eta.record(p.eta ?? 0)
+        // Unknown (no answer yet) is NaN, not 0: a dashboard must not read "nothing left".
+        eta.record(p.eta ?? .nan)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ParticipantAPI
 
 /// How a run ended, for the final summary and the exit code.
@@ -28,8 +29,8 @@ public struct RunSummary: Sendable {
     public var left = RunStore.Left()
     /// The most requests in flight at once.
     public var peakInFlight = 0
-    /// The in-flight window wanted more than `--concurrency` allows: latency limited the rate.
-    public var windowHitCeiling = false
+    /// A paced start waited for a window full at `--concurrency`: latency, not the pacer, limited the rate.
+    public var latencyLimited = false
     /// The configured rate (nil: unpaced).
     public var configuredRate: RateLimit?
     /// Failed jobs on the target by error class, largest first.
@@ -43,5 +44,14 @@ public struct RunSummary: Sendable {
         case .interrupted(let signal): return 128 + signal
         case .drained: return (jobs["failed"] ?? 0) > 0 || (jobs["held"] ?? 0) > 0 ? 2 : 0
         }
+    }
+}
+
+/// `SIGINT`, `SIGTERM`, or `signal N`: how the run names the signal that stopped it.
+public func signalName(_ sig: Int32) -> String {
+    switch sig {
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    default: "signal \(sig)"
     }
 }

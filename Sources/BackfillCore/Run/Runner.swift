@@ -66,7 +66,7 @@ public enum Runner {
         switch summary.ending {
         case .drained: reason = nil
         case .stopped(let code, let message): reason = "\(code): \(message)"
-        case .interrupted(let signal): reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        case .interrupted(let signal): reason = signalName(signal)
         }
         try store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: summary.exitCode, stopReason: reason)
         return summary

@@ -302,7 +302,7 @@ public struct SendLoop: Sendable {
         }
         summary.ending = stop ?? .drained
         summary.peakInFlight = peakInFlight
-        summary.windowHitCeiling = ceilingHeldBack
+        summary.latencyLimited = ceilingHeldBack
         actions.append(.end(summary.ending, records: takeRecords()))
     }
 

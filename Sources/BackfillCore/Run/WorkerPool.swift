@@ -247,7 +247,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// The target's jobs now: the counts at the start, moved by this run's answers (never a scan of the table).
-    /// Claimed jobs count as pending until their request is written.
+    /// Jobs claimed but not started count as pending; a started job is in flight until its answer.
     private func jobCounts(_ s: RunSummary) -> [String: Int] {
         let inFlight = loop.inFlightCount
         let sendable = (startCounts["pending"] ?? 0) + (startCounts["in_flight"] ?? 0)
