@@ -53,7 +53,9 @@ struct DemoCommand: AsyncParsableCommand {
                     })
                 }.start()
             }
-            print(RunSummaryText.render(summary))
+            // The sandbox is gone once the demo ends: the next commands name the database, not the target
+            // (reports describe the latest run's target by default).
+            print(RunSummaryText.render(summary, advice: ReportAdvice(database: path, target: nil)))
             let state = sandbox.snapshot()
             print("\nsandbox: \(state.updatesApplied) update(s) applied to \(state.participants.filter { $0.updatesApplied > 0 }.count) participant(s)")
             print("held participants are expected: samples/README.md says which and why (`backfill explain CODE --db \(path)`)")
