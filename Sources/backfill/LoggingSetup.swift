@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ParticipantAPI
 
 /// swift-log on standard error, as text or one JSON object per line.
 enum LoggingSetup {
@@ -25,13 +26,8 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()),
-            "level": event.level.rawValue, "label": label, "message": "\(event.message)",
-        ]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[k] = "\(v)" }
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-            FileHandle.standardError.write(data + Data("\n".utf8))
-        }
+        let fields = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).mapValues { JSONValue.string("\($0)") }
+        let line = jsonLine("\(event.message)", level: event.level.rawValue, label: label, fields: fields)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -102,11 +102,14 @@ final class MetricsEndpoint: Sendable {
         done.wait()
     }
 
+    /// Said by the error's type and errno, not its text.
     private static func reason(_ error: any Error) -> String {
-        let text = "\(error)"
-        if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "the port is in use" }
-        if text.contains("Cannot assign requested address") { return "no interface has that address" }
-        return text
+        switch (error as? IOError)?.errnoCode {
+        case EADDRINUSE: "the port is in use"
+        case EADDRNOTAVAIL: "no interface has that address"
+        case EACCES: "not allowed to listen on that port"
+        default: "\(error)"
+        }
     }
 }
 

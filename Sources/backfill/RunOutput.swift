@@ -80,15 +80,22 @@ struct RunOutput: Sendable {
 
     static func line(_ message: String, level: String, event: String, fields: [String: JSONValue]) -> String {
         var all = fields
-        all["time"] = .string(ISO8601DateFormatter().string(from: Date()))
-        all["level"] = .string(level)
-        all["label"] = .string("backfill.run")
-        all["message"] = .string(message)
         all["event"] = .string(event)
-        var out: [UInt8] = []
-        JSONWriter.write(.fields(all), into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return jsonLine(message, level: level, label: "backfill.run", fields: all)
     }
+}
+
+/// One JSON log line, keys sorted: `time`, `level`, `label`, `message` and `fields`. The log handler and
+/// `RunOutput` both write through it.
+func jsonLine(_ message: String, level: String, label: String, fields: [String: JSONValue]) -> String {
+    var all = fields
+    all["time"] = .string(ISO8601DateFormatter().string(from: Date()))
+    all["level"] = .string(level)
+    all["label"] = .string(label)
+    all["message"] = .string(message)
+    var out: [UInt8] = []
+    JSONWriter.write(.fields(all), into: &out)
+    return String(decoding: out, as: UTF8.self)
 }
 
 extension JSONValue {

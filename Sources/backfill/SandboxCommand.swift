@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackfillCore
 import BackfillSandbox
 import Dispatch
 import Foundation
@@ -108,7 +109,7 @@ struct SandboxCommand: AsyncParsableCommand {
 
         var iterator = signals.makeAsyncIterator()
         let number = await iterator.next()
-        say("\nReceived \(number == SIGTERM ? "SIGTERM" : "SIGINT"), stopping.")
+        say("\nReceived \(signalName(number ?? SIGINT)), stopping.")
         let state = sandbox.snapshot()
         if let stateOut {
             try state.write(to: stateOut)

@@ -63,7 +63,7 @@ public struct ReportAdvice: Sendable {
     }
 
     /// Error classes whose failed jobs may succeed if sent again.
-    public static let retryable: Set<String> = ["server", "network", "timeout", "rate_limited", "interrupted", "repeated"]
+    public static let retryable = Set(ErrorClass.allCases.filter(\.isWorthRetrying).map(\.rawValue))
 
     /// What failed jobs of `errorClass` need. `example`: one participant of the class, for `explain`.
     public func failed(_ errorClass: String, example: String?) -> Step {

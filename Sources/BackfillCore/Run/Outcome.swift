@@ -55,6 +55,14 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     case interrupted
     /// Any other status.
     case unexpected
+
+    /// Failed jobs of this class may succeed if sent again as they are (`backfill retry --class`).
+    public var isWorthRetrying: Bool {
+        switch self {
+        case .server, .network, .timeout, .rateLimited, .interrupted, .repeated: true
+        default: false
+        }
+    }
 }
 
 /// Decides the outcome of an answer (or of its absence).

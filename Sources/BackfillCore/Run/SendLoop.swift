@@ -233,8 +233,8 @@ public struct SendLoop: Sendable {
                                    _ actions: inout [Action]) {
         let startedAt = inFlight.removeValue(forKey: job.id) ?? now
         summary.attempts += 1
-        window.ended(latency: latency, answered: answer.status != nil,
-                     succeeded: answer.status.map { (200..<300).contains($0) } ?? false)
+        let succeeded = answer.status.map { (200..<300).contains($0) } ?? false
+        window.ended(latency: latency, answered: answer.status != nil, succeeded: succeeded)
         let classified = AttemptClassification(answer)
         let outcome = classified.outcome
         if case .rateLimited(let retryAfter) = outcome {
@@ -260,10 +260,9 @@ public struct SendLoop: Sendable {
 
         if case .stop(let errorClass) = outcome {
             halt(.stopped(code: errorClass.rawValue, message: StopReason.message(errorClass, status: answer.status, apiMessage: classified.message)), &actions)
-        } else if let latest = latestSuccessStart, startedAt < latest,
-                  answer.status.map({ !(200..<300).contains($0) }) ?? true {
+        } else if !succeeded, let latest = latestSuccessStart, startedAt < latest {
             // Overtaken: a request started after this one has succeeded. Neither counts nor breaks a streak.
-        } else if answer.status.map({ !(200..<300).contains($0) && $0 != 429 }) ?? true {
+        } else if !succeeded, answer.status != 429 {
             // "503 {message}", or the transport failure's own words ("no answer from ... within --timeout ...").
             let key = answer.status.map { "\($0)" + (classified.message.map { " \($0)" } ?? "") } ?? classified.message ?? "no answer"
             repeated = repeated.key == key ? (key, repeated.count + 1) : (key, 1)

@@ -92,8 +92,7 @@ public final class WorkerPool: @unchecked Sendable {
         case .claim(let limit, let records):
             writer.async { [self] in
                 let result = Result {
-                    try store.record(records)
-                    metrics?.recorded(records)
+                    try record(records)
                     return try store.claim(limit: limit, now: Clock.epochMilliseconds())
                 }
                 control.async { [self] in
@@ -107,10 +106,7 @@ public final class WorkerPool: @unchecked Sendable {
             send(job)
         case .write(let records):
             writer.async { [self] in
-                do {
-                    try store.record(records)
-                    metrics?.recorded(records)
-                } catch {
+                do { try record(records) } catch {
                     control.async { [self] in deliver(.storeFailed("\(error)")) }
                 }
             }
@@ -130,6 +126,12 @@ public final class WorkerPool: @unchecked Sendable {
         case .end(let ending, let records):
             end(ending, records: records)
         }
+    }
+
+    /// Writes a batch of answers (on `writer`); the metrics count them once the ledger holds them.
+    private func record(_ records: [AttemptRecord]) throws {
+        try store.record(records)
+        metrics?.recorded(records)
     }
 
     /// A job is marked `in_flight` once its request has been written to the connection (before that it cannot
@@ -189,10 +191,7 @@ public final class WorkerPool: @unchecked Sendable {
         for t in timers { t.cancel() }
         if case .stopped(_, let message) = ending { logger.error("run stopped: \(message)") }
         writer.async { [self] in
-            do {
-                try store.record(records)
-                metrics?.recorded(records)
-            } catch { logger.error("database: \(error)") }
+            do { try record(records) } catch { logger.error("database: \(error)") }
             let jobs = (try? store.counts()) ?? [:]
             control.async { [self] in
                 var summary = loop.summary
@@ -250,13 +249,15 @@ public final class WorkerPool: @unchecked Sendable {
     /// Jobs claimed but not started count as pending; a started job is in flight until its answer.
     private func jobCounts(_ s: RunSummary) -> [String: Int] {
         let inFlight = loop.inFlightCount
-        let sendable = (startCounts["pending"] ?? 0) + (startCounts["in_flight"] ?? 0)
+        let counts = startCounts
+        let start = { (state: String) in counts[state] ?? 0 }
+        let sendable = start(SendState.pending.rawValue) + start(SendState.inFlight.rawValue)
         return [
-            "pending": max(0, sendable - s.succeeded - s.failed - inFlight),
-            "held": startCounts["held"] ?? 0,
-            "in_flight": inFlight,
-            "succeeded": (startCounts["succeeded"] ?? 0) + s.succeeded,
-            "failed": (startCounts["failed"] ?? 0) + s.failed,
+            SendState.pending.rawValue: max(0, sendable - s.succeeded - s.failed - inFlight),
+            JobState.held.rawValue: start(JobState.held.rawValue),
+            SendState.inFlight.rawValue: inFlight,
+            SendState.succeeded.rawValue: start(SendState.succeeded.rawValue) + s.succeeded,
+            SendState.failed.rawValue: start(SendState.failed.rawValue) + s.failed,
         ]
     }
 
