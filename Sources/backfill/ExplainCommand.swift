@@ -42,8 +42,9 @@ struct ExplainCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(e), as: UTF8.self))
             return
         }
-        print(e.target.map { "target: \($0); participant \(e.participantCode): \(e.stateOnTarget ?? "no current job") there" }
-              ?? "target: none yet; participant \(e.participantCode)")
+        let mode = e.mode == .history ? " (history mode)" : ""
+        print(e.target.map { "target: \($0); participant \(e.participantCode): \(e.stateOnTarget ?? "no current job") there\(mode)" }
+              ?? "target: none yet; participant \(e.participantCode)\(mode)")
         print("rows in fold order:")
         for row in e.rows {
             let when = row.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
@@ -51,9 +52,25 @@ struct ExplainCommand: ParsableCommand {
             print("  \(row.source)  \(when)  \(row.status)\(fields.isEmpty ? "" : "  \(fields)")")
             if let rejection = row.rejection { print("      rejected: \(rejection)") }
         }
+        if e.mode == .history { print("steps, sent in this order (each after the one before it succeeded):") }
         for (i, job) in e.jobs.enumerated() {
             let ingest = job.state == "pending" ? "ready to send" : job.state
-            print(i == 0 && job.isCurrent ? "current job #\(job.id): \(ingest)" : "earlier job #\(job.id): \(ingest)")
+            if e.mode == .history {
+                let when = job.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
+                let what = job.corrective ? " (the corrective PATCH: latest mode's fold)" : ""
+                if job.isCurrent {
+                    var there = job.stateOnTarget.map { e.target != nil ? "; \($0) on \(e.target!)" : "" } ?? ""
+                    if job.stateOnTarget == "blocked",
+                       let failed = e.currentJobs.first(where: { $0.stateOnTarget == "failed" && $0.step < job.step }) {
+                        there += " (step \(failed.step) failed; retrying it unblocks this one)"
+                    }
+                    print("step \(job.step) #\(job.id)\(what): \(when), \(ingest)\(there)")
+                } else {
+                    print("earlier job #\(job.id) (was step \(job.step))\(what): \(when), \(ingest)")
+                }
+            } else {
+                print(i == 0 && job.isCurrent ? "current job #\(job.id): \(ingest)" : "earlier job #\(job.id): \(ingest)")
+            }
             if job.sends.isEmpty { print("  not sent to any target") }
             for s in job.sends {
                 var parts = ["\(s.state)", "\(s.attempts) attempt\(s.attempts == 1 ? "" : "s")"]

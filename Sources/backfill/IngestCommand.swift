@@ -2,6 +2,8 @@ import ArgumentParser
 import BackfillCore
 import Foundation
 
+extension IngestMode: ExpressibleByArgument {}
+
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -11,6 +13,7 @@ struct IngestCommand: ParsableCommand {
             Examples:
               backfill ingest samples/changes.csv samples/changes.jsonl
               zcat export.csv.gz | backfill ingest - --format csv --map "Postcode=zip" --db run1.sqlite
+              backfill ingest --mode history --db history.sqlite samples/changes.csv
             """
     )
 
@@ -34,6 +37,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Reject a row whose updatable field is longer than this many characters (Unicode code points), so no body is too large for the API (at most \(IngestOptions.maxFieldLengthCeiling)).", valueName: "n"))
     var maxFieldLength = IngestOptions.defaultMaxFieldLength
 
+    @Option(help: ArgumentHelp("latest: one PATCH per participant, its history folded (the default). history: one PATCH per change, sent in order. Chosen when the database is made, and kept.", valueName: "mode"))
+    var mode: IngestMode?
+
     @Flag(help: "Exit with status 2 when any row was rejected.")
     var failOnReject = false
 
@@ -56,7 +62,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let options = IngestOptions(format: format.flatMap { InputFormat(rawValue: $0.lowercased()) },
                                     mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes,
-                                    maxFieldLength: maxFieldLength)
+                                    maxFieldLength: maxFieldLength, mode: mode)
         let ingester = try Ingester(database: try reportingErrors { try database.open(.create) }, options: options)
         var rejected = 0
         for (index, file) in files.enumerated() {
@@ -86,7 +92,8 @@ enum IngestReportText {
             lines.append("\(r.path): unchanged (\(r.rowsRead) rows already ingested)")
         } else {
             lines.append("\(r.path): \(r.rowsRead) rows read, \(r.rowsAccepted) accepted, \(r.rowsRejected) rejected")
-            lines.append("  participants: \(r.participants); jobs: \(r.jobsCreated) created, \(r.jobsUnchanged) unchanged, \(r.jobsSuperseded) superseded; held: \(r.held)")
+            let jobs = r.mode == .history ? "steps" : "jobs"
+            lines.append("  participants: \(r.participants); \(jobs): \(r.jobsCreated) created, \(r.jobsUnchanged) unchanged, \(r.jobsSuperseded) superseded; held: \(r.held)\(r.mode == .history ? " participants" : "")")
         }
         if !r.rejectionsByCode.isEmpty {
             lines.append("  rejected rows by reason:")

@@ -19,6 +19,10 @@ struct RetryCommand: ParsableCommand {
               backfill retry --class server --class timeout --class network
               backfill retry --status 503 --since 2025-01-01T12:00:00Z
               backfill retry --participant AB12CD --participant QX9Z01 --db run1.sqlite
+              backfill retry --participant QX9Z01 --as-latest --db history.sqlite
+            History mode: retrying a failed step unblocks the participant's later steps. --as-latest releases the
+            single corrective PATCH (latest mode's fold) of a participant held because a row older than a sent
+            step changed its history; the next run sends it after that participant's last sent step.
             """
     )
 
@@ -41,6 +45,9 @@ struct RetryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Last attempted at or after this time (ISO-8601, epoch seconds or milliseconds).", valueName: "time"))
     var since: String?
 
+    @Flag(name: .customLong("as-latest"), help: "History mode: send the named participants' held corrective PATCH (latest mode's fold) instead of replaying a history that changed before a sent step.")
+    var asLatest = false
+
     func filter() throws -> RetryFilter {
         var sinceMs: Int64?
         if let since {
@@ -54,6 +61,12 @@ struct RetryCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if asLatest {
+            if participants.isEmpty { throw ValidationError("--as-latest needs --participant CODE: it is decided one participant at a time") }
+            if all || !classes.isEmpty || !statuses.isEmpty || since != nil {
+                throw ValidationError("--as-latest takes only --participant (it releases a held corrective PATCH, not failed jobs)")
+            }
+        }
         do {
             try filter().validate()
         } catch let error as BackfillError {
@@ -67,6 +80,13 @@ struct RetryCommand: ParsableCommand {
             let queue = try database.open(.existing)
             let explicit = try target.explicitTarget()
             let scope = try queue.read { try TargetScope.resolve($0, target: explicit) }
+            if asLatest {
+                let released = try RetryStore.releaseCorrective(queue, participants: participants, now: now)
+                for code in released {
+                    print("participant \(code): the corrective PATCH (latest mode's fold) is ready; `backfill run --db \(database.db)\(runFlags(scope.target))` sends it after the participant's last sent step")
+                }
+                return
+            }
             print(scope.headline)
             let moved = try RetryStore.retry(queue, filter: try filter(), target: scope.target, now: now)
             print(moved == 0 ? "no failed job matched: nothing moved"

@@ -252,6 +252,9 @@ enum RunSummaryText {
         } else {
             lines.append("  left: none")
         }
+        if left.blocked > 0 {
+            lines.append("  blocked: \(left.blocked) step\(left.blocked == 1 ? "" : "s") after a step that failed for good (history mode); retrying the failed step unblocks them")
+        }
         let next = nextCommands(s, advice: advice)
         if next.isEmpty { lines.append("  next: nothing: every ready job succeeded on \(s.target)") }
         for (i, n) in next.enumerated() { lines.append(i == 0 ? "  next: \(n)" : "        \(n)") }

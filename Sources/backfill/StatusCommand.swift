@@ -40,16 +40,28 @@ struct StatusCommand: ParsableCommand {
         }
         // The same first line as every other read command: a target named but never sent to says so.
         print(scope.headline)
-        print("jobs: \(summary.participants) participants")
-        for state in StatusSummary.states {
-            print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
+        let states = StatusSummary.states(summary.mode)
+        if let participants = summary.participantStates {
+            print("steps: \(summary.jobs.values.reduce(0, +)) (history mode: one PATCH per change, each after the one before it)")
+            for state in states {
+                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
+            }
+            print("participants: \(summary.participants) (failed: a step failed and the later ones are blocked; succeeded: every step)")
+            for state in StatusSummary.states {
+                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(participants[state] ?? 0)")
+            }
+        } else {
+            print("jobs: \(summary.participants) participants")
+            for state in states {
+                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
+            }
         }
         if summary.earlierJobs > 0 { print("  (earlier versions kept for the audit trail: \(summary.earlierJobs))") }
         print("input: \(summary.files) files, \(summary.rowsRead) rows, \(summary.rowsRejected) rejected")
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {
-                let counts = StatusSummary.states.map { "\($0) \(t.jobs[$0] ?? 0)" }.joined(separator: ", ")
+                let counts = states.map { "\($0) \(t.jobs[$0] ?? 0)" }.joined(separator: ", ")
                 print("  \(t.name)\(t.name == summary.target ? " (shown above)" : ""): \(counts)")
             }
         }

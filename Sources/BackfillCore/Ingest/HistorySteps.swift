@@ -35,6 +35,8 @@ public struct HistorySteps: Sendable {
         public var body: [UInt8]
         /// `file:line` of the rows merged into this step (earlier instants merged forward included).
         public var sources: [String]
+        /// The email the participant has at this instant, carried or not (for the email check on the timeline).
+        public var email: String?
     }
 
     public struct Result: Sendable {
@@ -93,7 +95,7 @@ public struct HistorySteps: Sendable {
             let id = Self.requestID(participantCode: participantCode, step: number, payload: payload)
             steps.append(Step(number: number, platformUpdatedAt: instant, segments: segments, values: carried,
                               requestID: id, body: PatchBody.inserting(requestID: id, into: payload),
-                              sources: pendingSources))
+                              sources: pendingSources, email: values[.email]))
             pending = []
             pendingSources = []
         }

@@ -54,6 +54,9 @@ public struct IngestOptions: Sendable {
     /// Reject a row whose normalized updatable field has more Unicode scalars than this; at most
     /// `maxFieldLengthCeiling`. Default: 1,024 (`defaultMaxFieldLength`).
     public var maxFieldLength: Int
+    /// `latest` or `history`. Default: nil (the database's own mode; `latest` for a new database). Another mode
+    /// than the database's is refused.
+    public var mode: IngestMode?
 
     /// The default `maxFieldLength`.
     public static let defaultMaxFieldLength = 1_024
@@ -64,7 +67,8 @@ public struct IngestOptions: Sendable {
 
     public init(format: InputFormat? = nil, mappings: [String] = [], strictColumns: Bool = false,
                 extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = Clock.epochMilliseconds,
-                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
+                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength, mode: IngestMode? = nil) {
+        self.mode = mode
         self.format = format
         self.mappings = mappings
         self.strictColumns = strictColumns

@@ -2,6 +2,8 @@
 public struct IngestReport: Sendable {
     public var path: String
     public var format: InputFormat
+    /// The database's mode: in `history` mode the job counts are of steps.
+    public var mode: IngestMode = .latest
     /// True when the same content was ingested before: nothing changed.
     public var unchanged = false
     public var rowsRead = 0

@@ -45,6 +45,8 @@ public final class Ingester {
                     case .jsonl: JSONLRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
                     }
                     let store = try JobStore(db)
+                    let mode = try IngestMode.resolve(db, requested: options.mode, displayPath: database.path)
+                    report.mode = mode
                     // A load at least as big as what is stored goes faster without the fold index: the fold then
                     // reads through SQLite's sorter, and the index is rebuilt once, in order, at the end.
                     let existing = try store.rowCount()
@@ -114,13 +116,13 @@ public final class Ingester {
                             phase("corrections")
                         }
                         let fold = Fold(rules: rules)
-                        let counts = try store.refold(rowRange: first...last, fold: fold, now: now)
+                        let counts = try store.refold(rowRange: first...last, fold: fold, mode: mode, now: now)
                         report.participants = counts.participants
                         report.jobsCreated = counts.created
                         report.jobsUnchanged = counts.unchanged
                         report.jobsSuperseded = counts.superseded
                         phase("fold and store jobs")
-                        try store.applyEmailUniqueness(now: now)
+                        try store.applyEmailUniqueness(mode: mode, now: now)
                         phase("email uniqueness")
                     }
                     if let droppedIndex {

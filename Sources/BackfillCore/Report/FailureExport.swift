@@ -70,7 +70,7 @@ public struct FailureExport: Sendable {
         static let code = 0, state = 1, body = 2, platformUpdatedAt = 3, holdReasons = 4, emailConflict = 5,
                    email = 6, attempts = 7, lastAttemptAt = 8, lastStatus = 9, lastMessage = 10, requestID = 11,
                    reportClass = 12, fileID = 13, line = 14, rowStatus = 15, raw = 16, rowUpdatedAt = 17,
-                   rejectCode = 18, rejectMessage = 19, sensitive = 20
+                   rejectCode = 18, rejectMessage = 19, step = 20, sensitive = 21
     }
 
     /// One participant while its rows stream by.
@@ -91,7 +91,7 @@ public struct FailureExport: Sendable {
                    j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
                    \(ReportErrorClass.sql) AS report_class,
                    r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, r.platform_updated_at,
-                   r.reject_code, r.reject_message, \(rowColumns)
+                   r.reject_code, r.reject_message, j.step, \(rowColumns)
             FROM report_job j
             LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
             ORDER BY j.participant_code, r.platform_updated_at, r.id
@@ -113,6 +113,7 @@ public struct FailureExport: Sendable {
                 try flush()
                 code = participant
                 current = try participantRow(r)
+                try nameStep(db, r, &current!.job)
             }
             guard let fileID: Int64 = r[C.fileID] else { continue }
             let file = files[fileID]
@@ -135,6 +136,22 @@ public struct FailureExport: Sendable {
             current!.rejected.append(rejected)
         }
         try flush()
+    }
+
+    /// History mode: a failed step's row says which step failed and which wait on it; a held one which step.
+    private static func nameStep(_ db: Database, _ r: Row, _ row: inout FailureRow) throws {
+        let step: Int = r[C.step]
+        guard step > 0 else { return }
+        let statement = try db.cachedStatement(sql: "SELECT max(step) FROM job WHERE participant_code = ? AND is_current = 1")
+        let last = try Int.fetchOne(statement, arguments: [r[C.code] as String]) ?? step
+        let at = (r[C.platformUpdatedAt] as Int64?).map { " (platform_updated_at \(ReportTime.iso8601($0)))" } ?? ""
+        var text = "step \(step) of \(last)\(at)"
+        if row.state == "failed" {
+            if last > step { text += "; step\(last > step + 1 ? "s \(step + 1)-\(last) are" : " \(last) is") blocked until it succeeds" }
+            row.message = row.message.isEmpty ? text : "\(text): \(row.message)"
+        } else {
+            row.stepNote = text
+        }
     }
 
     /// A rejected input row as the person must fix it: its cells as read (or, once purged, what is left).
@@ -200,7 +217,8 @@ public struct FailureExport: Sendable {
             row.errorClass = other.contains { !ReportErrorClass.isSegmentMessage($0.message) } ? ReportErrorClass.validation
                 : other.isEmpty ? ReportErrorClass.duplicateEmail : ReportErrorClass.segment
         }
-        row.message = reasons.joined(separator: " | ")
+        row.message = (row.stepNote.map { ["\($0) held"] } ?? []).joined() + (row.stepNote == nil ? "" : ": ")
+            + reasons.joined(separator: " | ")
         return row
     }
 

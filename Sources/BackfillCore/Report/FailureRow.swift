@@ -26,6 +26,8 @@ public struct FailureRow: Sendable {
     public var sources: [String] = []
     /// Sensitive values of the participant seen anywhere in its input, for `--redact` to find in messages.
     var knownValues: [(Field, String)] = []
+    /// History mode: which step a held row stands for (`step 2 of 3 (platform_updated_at ...)`).
+    var stepNote: String?
 
     /// `participant_code`, `platform_updated_at` and the updatable fields.
     public static let inputColumns: [String] = [WireKey.participantCode, WireKey.platformUpdatedAt] + Field.allCases.map(\.name)

@@ -17,15 +17,20 @@ enum ReportJobs {
             WITH report_failed AS (
                 SELECT j.id, j.participant_code, 'failed' AS state, j.request_id, j.body, j.platform_updated_at, j.email,
                        j.hold_reasons, j.email_conflict, s.attempts, s.last_attempt_at, s.last_status, s.error_class,
-                       s.last_message
+                       s.last_message, j.step
                 FROM job_send s JOIN job j ON j.id = s.job_id
                 WHERE s.target_id = \(id) AND s.state = 'failed' AND j.is_current = 1),
             report_held AS (
                 SELECT j.id, j.participant_code, 'held' AS state, j.request_id, j.body, j.platform_updated_at, j.email,
                        j.hold_reasons, j.email_conflict, coalesce(s.attempts, 0) AS attempts, s.last_attempt_at,
-                       s.last_status, s.error_class, s.last_message
+                       s.last_status, s.error_class, s.last_message, j.step
                 FROM job j LEFT JOIN job_send s ON s.target_id = \(id) AND s.job_id = j.id
-                WHERE j.is_current = 1 AND j.state = 'held' AND (s.state IS NULL OR s.state NOT IN ('in_flight', 'succeeded', 'failed'))),
+                WHERE j.is_current = 1 AND j.state = 'held' AND (s.state IS NULL OR s.state NOT IN ('in_flight', 'succeeded', 'failed'))
+                  -- History mode: a participant's first unsent held step stands for it (an email conflict holds them all).
+                  AND (j.step = 0 OR j.step = (
+                      SELECT min(e.step) FROM job e LEFT JOIN job_send es ON es.target_id = \(id) AND es.job_id = e.id
+                      WHERE e.participant_code = j.participant_code AND e.is_current = 1 AND e.state = 'held'
+                        AND (es.state IS NULL OR es.state NOT IN ('in_flight', 'succeeded', 'failed'))))),
             report_job AS (SELECT * FROM report_failed UNION ALL SELECT * FROM report_held)
             \(statement)
             """)

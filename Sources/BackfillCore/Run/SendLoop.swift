@@ -18,6 +18,9 @@ public struct SendLoop: Sendable {
         public var limit: Int?
         public var stopAfter: Int
         public var retry: RetryPolicy
+        /// A success may make another job sendable (history mode: the participant's next step), so the loop
+        /// claims again after one even when the last claim came back empty.
+        public var claimAfterSuccess = false
 
         public init(rate: RateLimit?, ceiling: Int, claimBatch: Int = 64, writeBatch: Int = 256, limit: Int? = nil,
                     stopAfter: Int = 20, retry: RetryPolicy = RetryPolicy()) {
@@ -245,7 +248,9 @@ public struct SendLoop: Sendable {
                                               now: wallNow, pauseEnd: pauseEnd(now: now, wallNow: wallNow),
                                               random: random.nextUnit())
         switch decision.transition {
-        case .succeeded: summary.succeeded += 1
+        case .succeeded:
+            summary.succeeded += 1
+            if settings.claimAfterSuccess { drained = false }
         case .failed: summary.failed += 1
         case .pending(_, let counts):
             drained = false

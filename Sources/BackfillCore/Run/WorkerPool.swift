@@ -46,7 +46,9 @@ public final class WorkerPool: @unchecked Sendable {
         self.logger = logger
         self.events = events
         metrics = events.metrics.map { RunMetrics(factory: $0, target: store.target.name) }
-        loop = SendLoop(settings: SendLoop.Settings(configuration))
+        var settings = SendLoop.Settings(configuration)
+        settings.claimAfterSuccess = store.mode == .history
+        loop = SendLoop(settings: settings)
         let count = min(configuration.concurrency, max(2, ProcessInfo.processInfo.activeProcessorCount * 2))
         workers = (0..<count).map { DispatchQueue(label: "backfill.run.worker.\($0)") }
     }

@@ -52,9 +52,19 @@ public struct Explanation: Sendable, Codable {
         public var holdReasons: [Fold.HoldReason]
         /// Other participants whose folded email is the same.
         public var emailConflictWith: [String]
+        /// History mode: the step's place in the participant's sequence (1-based); 0 in latest mode.
+        public var step: Int
+        /// History mode: the single corrective PATCH (latest mode's fold) held for `retry --as-latest`.
+        public var corrective: Bool
+        /// Newest timestamp the body carries.
+        public var platformUpdatedAt: Int64?
+        /// The job's state on the target of the first line (`blocked`: a step after one that failed there).
+        public var stateOnTarget: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, state, body, sends
+            case id, state, body, sends, step, corrective
+            case platformUpdatedAt = "platform_updated_at"
+            case stateOnTarget = "state_on_target"
             case isCurrent = "is_current"
             case requestID = "request_id"
             case holdReasons = "hold_reasons"
@@ -68,11 +78,16 @@ public struct Explanation: Sendable, Codable {
     /// The current job's state on that target (`pending`, `held`, `in_flight`, `succeeded`, `failed`).
     public var stateOnTarget: String?
     public var rows: [SourceRow]
-    /// Newest first; the first is current.
+    /// Current first (in history mode, the steps in order), then earlier versions, newest first.
     public var jobs: [JobVersion]
+    /// `latest` or `history`.
+    public var mode: IngestMode
+
+    /// The current jobs: the participant's one job, or its steps in order.
+    public var currentJobs: [JobVersion] { jobs.filter(\.isCurrent) }
 
     enum CodingKeys: String, CodingKey {
-        case rows, jobs, target
+        case rows, jobs, target, mode
         case participantCode = "participant_code"
         case stateOnTarget = "state_on_target"
     }
@@ -98,16 +113,17 @@ public struct Explanation: Sendable, Codable {
                              platformUpdatedAt: row["platform_updated_at"], status: row["status"],
                              fields: fields, rejection: row["reject_message"])
         }
-        let jobs = try Row.fetchAll(db, sql: """
-            SELECT id, state, is_current, request_id, body, hold_reasons, email, email_conflict
-            FROM job WHERE participant_code = ? ORDER BY is_current DESC, id DESC
+        var jobs = try Row.fetchAll(db, sql: """
+            SELECT id, state, is_current, request_id, body, hold_reasons, email, email_conflict, step, corrective,
+                   platform_updated_at
+            FROM job WHERE participant_code = ? ORDER BY is_current DESC, CASE WHEN is_current = 1 THEN step END, id DESC
             """, arguments: [code]).map { row -> JobVersion in
             let holds: String? = row["hold_reasons"]
             let reasons = try holds.map { try JSONDecoder().decode([Fold.HoldReason].self, from: Data($0.utf8)) } ?? []
             var conflicts: [String] = []
             if (row["email_conflict"] as Int) == 1, let email: String = row["email"] {
                 conflicts = try String.fetchAll(db, sql: """
-                    SELECT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
+                    SELECT DISTINCT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
                     ORDER BY participant_code
                     """, arguments: [email, code])
             }
@@ -125,12 +141,30 @@ public struct Explanation: Sendable, Codable {
             }
             return JobVersion(id: row["id"], state: row["state"], sends: sends, isCurrent: row["is_current"],
                               requestID: row["request_id"], body: body.map { String(decoding: $0, as: UTF8.self) },
-                              holdReasons: reasons, emailConflictWith: conflicts)
+                              holdReasons: reasons, emailConflictWith: conflicts, step: row["step"],
+                              corrective: row["corrective"], platformUpdatedAt: row["platform_updated_at"],
+                              stateOnTarget: nil)
         }
         if rows.isEmpty && jobs.isEmpty { return nil }
-        let onTarget = try String.fetchOne(db, sql: scope.sql("""
-            SELECT state FROM target_job WHERE participant_code = ? AND is_current = 1
-            """), arguments: [code])
-        return Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows, jobs: jobs)
+        let states = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: scope.sql("""
+            SELECT id, state FROM target_job WHERE participant_code = ? AND is_current = 1
+            """), arguments: [code]).map { ($0["id"] as Int64, $0["state"] as String) })
+        for i in jobs.indices { jobs[i].stateOnTarget = states[jobs[i].id] }
+        let mode = try IngestMode.stored(db)
+        let current = jobs.filter(\.isCurrent)
+        let onTarget = mode == .history ? Self.participantState(current) : current.first?.stateOnTarget
+        return Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows,
+                           jobs: jobs, mode: mode)
+    }
+
+    /// History mode: where the participant's steps stand, in words (`2 of 3 steps succeeded; step 3 pending`).
+    static func participantState(_ steps: [JobVersion]) -> String? {
+        guard !steps.isEmpty else { return nil }
+        let done = steps.filter { $0.stateOnTarget == SendState.succeeded.rawValue }.count
+        var text = "\(done) of \(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
+        if let next = steps.first(where: { $0.stateOnTarget != SendState.succeeded.rawValue }) {
+            text += "; step \(next.step) \(next.stateOnTarget ?? "pending")"
+        }
+        return text
     }
 }

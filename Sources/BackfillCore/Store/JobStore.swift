@@ -104,7 +104,9 @@ struct JobStore {
     /// Folds again every participant named by the rows in `rowRange`, with all of their accepted and rejected
     /// rows in the database (a `resolved` or `ignored` row is never folded), streaming in participant order
     /// (SQLite sorts; no participant set is held in memory).
-    func refold(rowRange: ClosedRange<Int64>, fold: Fold, now: Int64) throws -> FoldCounts {
+    /// In history mode each participant's rows become its steps (`HistorySteps`, written by `HistoryWriter`);
+    /// the counts are then of steps.
+    func refold(rowRange: ClosedRange<Int64>, fold: Fold, mode: IngestMode = .latest, now: Int64) throws -> FoldCounts {
         let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
         // Into an empty database every stored row is this file's: no need to pick the participants it names.
         let freshLoad = rowRange.lowerBound == 1
@@ -129,6 +131,8 @@ struct JobStore {
             })
         let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
         let writer = try JobWriter(db, now: now, noJobsYet: noJobsYet)
+        let historyWriter = try HistoryWriter(db, now: now, noJobsYet: noJobsYet)
+        let history = HistorySteps(rules: fold.rules)
         var counts = FoldCounts()
         var current: String?
         var rows: [Fold.Row] = []
@@ -137,6 +141,15 @@ struct JobStore {
         func flush() throws {
             guard let code = current else { return }
             counts.participants += 1
+            if mode == .history {
+                let steps = history.build(participantCode: code, rows: rows)
+                let written = try historyWriter.write(steps) { fold.fold(participantCode: code, rows: rows) }
+                counts.created += written.created
+                counts.unchanged += written.unchanged
+                counts.superseded += written.superseded
+                rows.removeAll(keepingCapacity: true)
+                return
+            }
             switch try writer.write(fold.fold(participantCode: code, rows: rows)) {
             case .created: counts.created += 1
             case .unchanged: counts.unchanged += 1
@@ -164,7 +177,8 @@ struct JobStore {
 
     /// Holds every unsent current job whose folded email another participant also has, and releases jobs
     /// whose conflict is gone (unless the fold holds them).
-    func applyEmailUniqueness(now: Int64) throws {
+    func applyEmailUniqueness(mode: IngestMode = .latest, now: Int64) throws {
+        if mode == .history { return try applyEmailUniquenessOnTimeline(now: now) }
         let dup = "SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL GROUP BY email HAVING count(*) > 1"
         try db.execute(sql: """
             UPDATE job SET email_conflict = 1, state = 'held', updated_at = ?1
@@ -174,6 +188,40 @@ struct JobStore {
             UPDATE job SET email_conflict = 0, updated_at = ?1,
                            state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
             WHERE is_current = 1 AND email_conflict = 1 AND email NOT IN (\(dup))
+            """, arguments: [now])
+    }
+
+    /// History mode: each step holds the participant's email from its instant until the next step's. Two
+    /// participants conflict when one email is theirs at the same instant; every current step of both is held
+    /// (unless sent: a sent state wins), and participants whose conflict is gone are released.
+    private func applyEmailUniquenessOnTimeline(now: Int64) throws {
+        try db.execute(sql: "CREATE TEMP TABLE email_clash (code TEXT PRIMARY KEY) WITHOUT ROWID")
+        defer { try? db.execute(sql: "DROP TABLE temp.email_clash") }
+        try db.execute(sql: """
+            WITH shared AS (
+                SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL
+                GROUP BY email HAVING count(DISTINCT participant_code) > 1),
+            iv AS (
+                SELECT participant_code, email, coalesce(platform_updated_at, 0) AS from_t,
+                       coalesce(lead(platform_updated_at) OVER (PARTITION BY participant_code ORDER BY step),
+                                9223372036854775807) AS to_t
+                FROM job
+                WHERE is_current = 1
+                  AND participant_code IN (SELECT participant_code FROM job WHERE is_current = 1 AND email IN shared))
+            INSERT OR IGNORE INTO email_clash
+            SELECT a.participant_code FROM iv a JOIN iv b
+              ON b.email = a.email AND b.participant_code != a.participant_code AND a.from_t < b.to_t AND b.from_t < a.to_t
+            WHERE a.email IS NOT NULL
+            """)
+        try db.execute(sql: """
+            UPDATE job SET email_conflict = 1, state = 'held', updated_at = ?1
+            WHERE is_current = 1 AND state IN ('pending', 'held') AND email_conflict = 0
+              AND participant_code IN (SELECT code FROM email_clash)
+            """, arguments: [now])
+        try db.execute(sql: """
+            UPDATE job SET email_conflict = 0, updated_at = ?1,
+                           state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
+            WHERE is_current = 1 AND email_conflict = 1 AND participant_code NOT IN (SELECT code FROM email_clash)
             """, arguments: [now])
     }
 
@@ -256,7 +304,7 @@ struct JobStore {
     /// Held current jobs among the participants named by the rows in `rowRange`.
     func heldCount(rowRange: ClosedRange<Int64>) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM job WHERE is_current = 1 AND state = 'held' AND participant_code IN
+            SELECT count(DISTINCT participant_code) FROM job WHERE is_current = 1 AND state = 'held' AND participant_code IN
                 (SELECT participant_code FROM input_row WHERE id BETWEEN ? AND ? AND participant_code IS NOT NULL)
             """, arguments: [rowRange.lowerBound, rowRange.upperBound]) ?? 0
     }

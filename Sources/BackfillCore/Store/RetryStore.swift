@@ -94,6 +94,36 @@ public enum RetryStore {
         }
     }
 
+    /// `retry --participant CODE --as-latest` (history mode): releases each participant's held corrective job,
+    /// latest mode's single PATCH for a history that changed before a sent step. The next run on a target sends
+    /// it after the participant's last sent step succeeded there. Throws, moving nothing, when the database is
+    /// in latest mode or a participant has no corrective job waiting. Returns the participants released.
+    public static func releaseCorrective(_ queue: DatabaseQueue, participants: [String], now: Int64) throws -> [String] {
+        try queue.write { db in
+            try RunLock.refuseIfHeld(db, action: "retry")
+            guard try IngestMode.stored(db) == .history else {
+                throw BackfillError("retry_as_latest_mode", "--as-latest is for a database made with ingest --mode history; this one is in latest mode, where every participant is already sent as one PATCH")
+            }
+            var released: [String] = []
+            for raw in participants {
+                let code = ValueNormalizer.participantCode(raw) ?? raw
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT id, email_conflict FROM job
+                    WHERE participant_code = ? AND is_current = 1 AND corrective = 1 AND state = 'held'
+                    """, arguments: [code]) else {
+                    throw BackfillError("retry_no_corrective", "participant \(code) has no corrective PATCH waiting: only a participant held because a row older than a sent step changed its history has one (backfill explain \(code) shows its steps); nothing was moved")
+                }
+                if (row["email_conflict"] as Int) == 1 {
+                    throw BackfillError("retry_corrective_email", "participant \(code)'s corrective PATCH is also held for an email another participant has; fix that in the input and ingest again; nothing was moved")
+                }
+                try db.execute(sql: "UPDATE job SET state = 'pending', hold_reasons = NULL, updated_at = ? WHERE id = ?",
+                               arguments: [now, row["id"] as Int64])
+                released.append(code)
+            }
+            return released
+        }
+    }
+
     /// How many failed jobs the filter selects, without moving them.
     public static func count(_ queue: DatabaseQueue, filter: RetryFilter, target: Target? = nil) throws -> Int {
         try filter.validate()

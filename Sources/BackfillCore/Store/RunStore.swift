@@ -46,9 +46,16 @@ public final class RunStore: Sendable {
     /// Bytes of a response body kept in the ledger.
     public static let responseCap = 4096
 
+    /// The database's mode. In history mode a participant's steps go out one after another: step 1 is fresh
+    /// work, claimed oldest instant first; a later step becomes sendable (a pending `job_send` row) when the
+    /// step before it succeeds on this target.
+    public let mode: IngestMode
+
     private struct Cursor {
-        /// Fresh jobs (never claimed for this target) are claimed in id order past this one.
+        /// Fresh jobs (never claimed for this target) are claimed in id order past this one (latest mode).
         var lastFreshID: Int64 = 0
+        /// History mode: first steps are claimed in (platform_updated_at, id) order past this one.
+        var lastFreshStep: (at: Int64, id: Int64) = (Int64.min, 0)
         /// The run whose attempts are being recorded.
         var runID: Int64?
     }
@@ -57,7 +64,9 @@ public final class RunStore: Sendable {
     /// Finds (or records) the target in the database.
     public init(database: DatabaseQueue, target: Target) throws {
         self.database = database
-        self.target = try database.write { db in try TargetStore.findOrCreate(db, target, now: Clock.epochMilliseconds()) }
+        (self.target, self.mode) = try database.write { db in
+            (try TargetStore.findOrCreate(db, target, now: Clock.epochMilliseconds()), try IngestMode.stored(db))
+        }
     }
 
     private var targetID: Int64 { target.id }
@@ -84,14 +93,32 @@ public final class RunStore: Sendable {
                 UPDATE job_send SET state = 'pending', next_attempt_at = 0, updated_at = ?1
                 WHERE target_id = ?2 AND state = 'in_flight'
                 """, arguments: [now, targetID])
-            return db.changesCount
+            let interrupted = db.changesCount
+            if mode == .history { try releaseReadySteps(db, now: now) }
+            return interrupted
         }
+    }
+
+    /// History mode: makes sendable every ready step whose step before succeeded on this target and that has no
+    /// sending row here yet (steps a re-ingest added after a sent step, a corrective job `retry --as-latest`
+    /// released, a target that was left mid-way).
+    private func releaseReadySteps(_ db: Database, now: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
+            SELECT ?1, n.id, 'pending', 0, ?2
+            FROM job n
+            JOIN job p ON p.participant_code = n.participant_code AND p.is_current = 1 AND p.step = n.step - 1
+            JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = 'succeeded'
+            WHERE n.is_current = 1 AND n.state = 'pending' AND n.step > 1
+              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
+            """, arguments: [targetID, now])
     }
 
     /// Claims up to `limit` sendable jobs (moves them to `claimed` on this target): due retries first, then
     /// fresh jobs (never claimed for this target) in id order. A claimed job is not sent yet: `markStarted`
     /// records its start.
     public func claim(limit: Int, now: Int64) throws -> [ClaimedJob] {
+        if mode == .history { return try claimSteps(limit: limit, now: now) }
         let after = cursor.withLock { $0.lastFreshID }
         let (jobs, lastFresh) = try database.write { db -> ([ClaimedJob], Int64?) in
             let due = try Int64.fetchAll(db, sql: """
@@ -115,34 +142,81 @@ public final class RunStore: Sendable {
                     WHERE target_id = \(targetID) AND job_id IN \(due)
                     """)
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO job_send (target_id, job_id, state, attempts, updated_at) VALUES (?, ?, 'claimed', 0, ?)
-                """)
-            for id in fresh { try insert.execute(arguments: [targetID, id, now]) }
-            let ids = due + fresh
-            guard !ids.isEmpty else { return ([], nil) }
-            let jobs = try SQLRequest<Row>(literal: """
-                SELECT j.id, j.participant_code, j.request_id, j.body, s.attempts
-                FROM job j JOIN job_send s ON s.target_id = \(targetID) AND s.job_id = j.id
-                WHERE j.id IN \(ids) ORDER BY j.id
-                """).fetchAll(db).map { row -> ClaimedJob in
-                let body: Data = row["body"]
-                return ClaimedJob(id: row["id"], participantCode: row["participant_code"], requestID: row["request_id"],
-                                  body: Array(body), attempts: row["attempts"])
-            }
-            return (jobs, fresh.last)
+            try insertClaimed(db, fresh, now: now)
+            return (try claimedJobs(db, (due + fresh).sorted()), fresh.last)
         }
         if let lastFresh { cursor.withLock { $0.lastFreshID = max($0.lastFreshID, lastFresh) } }
         return jobs
+    }
+
+    /// History mode's claim: due retries first, then the ready steps (released later steps and fresh first
+    /// steps) oldest instant first.
+    private func claimSteps(limit: Int, now: Int64) throws -> [ClaimedJob] {
+        let after = cursor.withLock { $0.lastFreshStep }
+        let (jobs, lastFresh) = try database.write { db -> ([ClaimedJob], (at: Int64, id: Int64)?) in
+            struct Ready { var id: Int64; var at: Int64; var retry: Bool; var fresh: Bool }
+            let due = try Row.fetchAll(db, sql: """
+                SELECT s.job_id, coalesce(j.platform_updated_at, 0), s.next_attempt_at IS NOT NULL
+                FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ?1 AND s.state = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
+                  AND j.is_current = 1 AND j.state = 'pending'
+                ORDER BY s.next_attempt_at IS NULL, s.next_attempt_at, j.platform_updated_at, s.job_id LIMIT ?3
+                """, arguments: [targetID, now, limit]).map { Ready(id: $0[0], at: $0[1], retry: $0[2], fresh: false) }
+            let fresh = try Row.fetchAll(db, sql: """
+                SELECT j.id, j.platform_updated_at FROM job j
+                WHERE j.is_current = 1 AND j.state = 'pending' AND j.step = 1 AND (j.platform_updated_at, j.id) > (?2, ?3)
+                  AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+                ORDER BY j.platform_updated_at, j.id LIMIT ?4
+                """, arguments: [targetID, after.at, after.id, limit]).map { Ready(id: $0[0], at: $0[1], retry: false, fresh: true) }
+            // Retries that waited for their backoff go first; then every ready step by its instant.
+            let retries = due.filter(\.retry)
+            let rest = (due.filter { !$0.retry } + fresh).sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+            let taken = Array((retries + rest).prefix(limit))
+            let takenDue = taken.filter { !$0.fresh }.map(\.id)
+            let takenFresh = taken.filter(\.fresh)
+            if !takenDue.isEmpty {
+                try db.execute(literal: """
+                    UPDATE job_send SET state = 'claimed', updated_at = \(now)
+                    WHERE target_id = \(targetID) AND job_id IN \(takenDue)
+                    """)
+            }
+            try insertClaimed(db, takenFresh.map(\.id), now: now)
+            return (try claimedJobs(db, taken.map(\.id)), takenFresh.last.map { ($0.at, $0.id) })
+        }
+        if let lastFresh {
+            cursor.withLock { if (lastFresh.at, lastFresh.id) > ($0.lastFreshStep.at, $0.lastFreshStep.id) { $0.lastFreshStep = lastFresh } }
+        }
+        return jobs
+    }
+
+    private func insertClaimed(_ db: Database, _ ids: [Int64], now: Int64) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO job_send (target_id, job_id, state, attempts, updated_at) VALUES (?, ?, 'claimed', 0, ?)
+            """)
+        for id in ids { try insert.execute(arguments: [targetID, id, now]) }
+    }
+
+    /// The claimed jobs as workers send them, in the order of `ids`.
+    private func claimedJobs(_ db: Database, _ ids: [Int64]) throws -> [ClaimedJob] {
+        guard !ids.isEmpty else { return [] }
+        let byID = try SQLRequest<Row>(literal: """
+            SELECT j.id, j.participant_code, j.request_id, j.body, s.attempts
+            FROM job j JOIN job_send s ON s.target_id = \(targetID) AND s.job_id = j.id
+            WHERE j.id IN \(ids)
+            """).fetchAll(db).reduce(into: [Int64: ClaimedJob]()) { out, row in
+            let body: Data = row["body"]
+            out[row["id"]] = ClaimedJob(id: row["id"], participantCode: row["participant_code"], requestID: row["request_id"],
+                                        body: Array(body), attempts: row["attempts"])
+        }
+        return ids.compactMap { byID[$0] }
     }
 
     /// When the next backed-off job becomes due, if any is waiting.
     public func nextDue() throws -> Int64? {
         try database.read { db in
             try Int64.fetchOne(db, sql: """
-                SELECT min(s.next_attempt_at) FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state = 'pending' AND s.next_attempt_at IS NOT NULL
-                  AND j.is_current = 1 AND j.state = 'pending'
+                SELECT min(coalesce(s.next_attempt_at, 0)) FROM job_send s JOIN job j ON j.id = s.job_id
+                WHERE s.target_id = ? AND s.state = 'pending' AND j.is_current = 1 AND j.state = 'pending'
                 """, arguments: [targetID])
         }
     }
@@ -187,6 +261,14 @@ public final class RunStore: Sendable {
                                     response = coalesce(?10, response), updated_at = ?11
                 WHERE target_id = ?1 AND job_id = ?2
                 """)
+            // History mode: the step after a succeeded one becomes sendable in the same transaction.
+            let releaseNext = try db.cachedStatement(sql: """
+                INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
+                SELECT ?1, n.id, 'pending', 0, ?3
+                FROM job p JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step = p.step + 1
+                WHERE p.id = ?2 AND p.step > 0 AND n.state = 'pending'
+                  AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
+                """)
             for r in records {
                 let capped = r.responseBody.map { Data($0.prefix(RunStore.responseCap)) }
                 try insert.execute(arguments: [r.jobID, r.number, r.requestID, r.startedAt, r.endedAt,
@@ -204,13 +286,14 @@ public final class RunStore: Sendable {
                 try update.execute(arguments: [targetID, r.jobID, state, counts, notBefore, r.startedAt, r.status,
                                                r.transition == .succeeded ? nil : r.errorClass,
                                                r.transition == .succeeded ? nil : r.message, response, r.endedAt])
+                if mode == .history, r.transition == .succeeded { try releaseNext.execute(arguments: [targetID, r.jobID, r.endedAt]) }
             }
         }
     }
 
     /// Counts by state of current jobs on this target, for progress and the summary.
     public func counts() throws -> [String: Int] {
-        try database.read { db in try StatusSummary.jobCounts(db, targetID: targetID) }
+        try database.read { db in try StatusSummary.jobCounts(db, targetID: targetID, mode: mode) }
     }
 
     /// Takes the run lock and starts a run row on this target; returns its id and the stale lock it took
@@ -251,17 +334,21 @@ extension RunStore {
         public var retryLater = 0
         /// Left in flight (a run that died).
         public var inFlight = 0
+        /// History mode: steps after a step that failed for good; not sendable until `backfill retry` moves the
+        /// failed step back to pending (not in `total`: a resume does not send them).
+        public var blocked = 0
         public var total: Int { pending + retryLater + inFlight }
     }
 
     public func left(now: Int64) throws -> Left {
         try database.read { db in
-            let counts = try StatusSummary.jobCounts(db, targetID: targetID)
+            let counts = try StatusSummary.jobCounts(db, targetID: targetID, mode: mode)
             let later = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM job_send s JOIN job j ON j.id = s.job_id
                 WHERE s.target_id = ? AND s.state = 'pending' AND s.next_attempt_at > ? AND j.is_current = 1 AND j.state = 'pending'
                 """, arguments: [targetID, now]) ?? 0
-            return Left(pending: (counts["pending"] ?? 0) - later, retryLater: later, inFlight: counts["in_flight"] ?? 0)
+            return Left(pending: (counts["pending"] ?? 0) - later, retryLater: later, inFlight: counts["in_flight"] ?? 0,
+                        blocked: counts[StatusSummary.blocked] ?? 0)
         }
     }
 

@@ -29,11 +29,24 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     public var files: Int
     public var rowsRead: Int
     public var rowsRejected: Int
+    /// `latest` or `history`: in history mode `jobs` counts steps (with `blocked`) and `participantStates`
+    /// counts participants.
+    public var mode: IngestMode = .latest
+    /// History mode: participants on `target` by where their steps stand: `held` (any step held), `failed` (a
+    /// step failed: the later ones are blocked), `succeeded` (every step), `in_flight`, else `pending`.
+    public var participantStates: [String: Int]?
 
     /// The states a current job can be in on a target, in pipeline order.
     public static let states = ["pending", "held", "in_flight", "succeeded", "failed"]
+    /// History mode adds `blocked`: a step after a failed one.
+    public static let historyStates = states + [blocked]
+    public static let blocked = "blocked"
 
-    public var participants: Int { jobs.values.reduce(0, +) }
+    /// The states of `mode`, in pipeline order.
+    public static func states(_ mode: IngestMode) -> [String] { mode == .history ? historyStates : states }
+
+    /// Participants (latest mode: one job each) or, in history mode, participants from `participantStates`.
+    public var participants: Int { participantStates?.values.reduce(0, +) ?? jobs.values.reduce(0, +) }
 
     /// - Parameter scope: the target to describe; nil: the latest run's.
     public static func read(_ db: Database, scope: TargetScope? = nil) throws -> StatusSummary {
@@ -43,19 +56,57 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS read, coalesce(sum(rows_rejected), 0) AS rejected
             FROM source_file
             """)!
+        let mode = try IngestMode.stored(db)
         let targets = try TargetStore.all(db).map { t in
             TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL,
-                         jobs: try jobCounts(db, targetID: t.id))
+                         jobs: try jobCounts(db, targetID: t.id, mode: mode))
         }
-        return StatusSummary(target: scope.target?.name, jobs: try jobCounts(db, targetID: scope.stored?.id),
-                             targets: targets, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
-                             rowsRejected: files["rejected"])
+        var summary = StatusSummary(target: scope.target?.name, jobs: try jobCounts(db, targetID: scope.stored?.id, mode: mode),
+                                    targets: targets, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
+                                    rowsRejected: files["rejected"])
+        summary.mode = mode
+        if mode == .history { summary.participantStates = try participantCounts(db, targetID: scope.stored?.id) }
+        return summary
+    }
+
+    /// History mode: participants by where their current steps stand on one target.
+    static func participantCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
+        var out = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
+        for row in try Row.fetchAll(db, sql: """
+            SELECT participant_state, count(*) AS n FROM (
+                SELECT CASE WHEN max(j.state = 'held') THEN 'held'
+                            WHEN max(s.state = 'failed') THEN 'failed'
+                            WHEN min(coalesce(s.state = 'succeeded', 0)) THEN 'succeeded'
+                            WHEN max(s.state = 'in_flight') THEN 'in_flight'
+                            ELSE 'pending' END AS participant_state
+                FROM job j LEFT JOIN job_send s ON s.target_id = ? AND s.job_id = j.id
+                WHERE j.is_current = 1
+                GROUP BY j.participant_code)
+            GROUP BY participant_state
+            """, arguments: [targetID ?? -1]) {
+            out[row["participant_state"], default: 0] = row["n"]
+        }
+        return out
+    }
+
+    /// History mode: ready steps not sent to the target that come after a step that failed there.
+    static func blockedCount(_ db: Database, targetID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(DISTINCT n.id)
+            FROM job_send ps
+            JOIN job p ON p.id = ps.job_id AND p.is_current = 1 AND p.step > 0
+            JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step > p.step AND n.state = 'pending'
+            WHERE ps.target_id = ?1 AND ps.state = 'failed'
+              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id
+                                AND s.state IN ('in_flight', 'succeeded', 'failed'))
+            """, arguments: [targetID]) ?? 0
     }
 
     /// Current jobs by state on one target: a sent state there wins, then the job's own hold, else pending.
     /// Counts the ready and held jobs from the state index and only the rows sent to the target one by one.
-    public static func jobCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
-        var jobs = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
+    /// In history mode (`mode`), `blocked` counts the ready steps after a failed one (not in `pending`).
+    public static func jobCounts(_ db: Database, targetID: Int64?, mode: IngestMode = .latest) throws -> [String: Int] {
+        var jobs = Dictionary(uniqueKeysWithValues: states(mode).map { ($0, 0) })
         var ready = 0
         var held = 0
         for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM job WHERE is_current = 1 GROUP BY state") {
@@ -77,6 +128,11 @@ public struct StatusSummary: Sendable, Codable, Equatable {
                 if JobState(rawValue: row["job_state"]) == .held { held -= n } else { ready -= n }
             }
         }
+        if mode == .history, let targetID {
+            let blocked = try blockedCount(db, targetID: targetID)
+            jobs[Self.blocked] = blocked
+            ready -= blocked
+        }
         jobs[JobState.pending.rawValue] = ready
         jobs[JobState.held.rawValue] = held
         return jobs
@@ -88,5 +144,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         case files
         case rowsRead = "rows_read"
         case rowsRejected = "rows_rejected"
+        case mode
+        case participantStates = "participants"
     }
 }

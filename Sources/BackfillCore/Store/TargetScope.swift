@@ -46,8 +46,9 @@ public enum TargetStore {
 /// What a read describes: one target's view of the jobs, its attempts and its runs. `sql(_:)` puts three
 /// common table expressions in front of a statement, so report SQL reads `target_job`, `target_attempt` and
 /// `target_run` with the columns the one-target schema had:
-/// - `target_job`: every job with `state` as this target sees it (a sent state wins, then `held`, else
-///   `pending`; `superseded` for a version that was never sent there) and its sending columns;
+/// - `target_job`: every job with `state` as this target sees it (a sent state wins, then `held`; `superseded`
+///   for a version that was never sent there; in history mode `blocked` for a step after one that failed
+///   there; else `pending`), its `step` and its sending columns;
 /// - `target_attempt`, `target_run`: the ledger rows and runs of this target.
 public struct TargetScope: Sendable, Equatable {
     /// Nil when the database has sent nothing to the target (every ready job is pending there).
@@ -83,7 +84,12 @@ public struct TargetScope: Sendable, Equatable {
                        CASE WHEN s.state IN ('in_flight', 'succeeded', 'failed') THEN s.state
                             WHEN j.state = 'held' THEN 'held'
                             WHEN j.state = 'superseded' THEN 'superseded'
+                            WHEN j.step > 1 AND EXISTS (
+                                SELECT 1 FROM job p JOIN job_send ps ON ps.target_id = \(id) AND ps.job_id = p.id
+                                WHERE p.participant_code = j.participant_code AND p.is_current = 1 AND p.step < j.step
+                                  AND ps.state = 'failed') THEN 'blocked'
                             ELSE 'pending' END AS state,
+                       j.step, j.corrective,
                        j.request_id, j.body, j.platform_updated_at, j.email, j.hold_reasons, j.email_conflict,
                        j.row_count, j.created_at, coalesce(s.updated_at, j.updated_at) AS updated_at,
                        coalesce(s.attempts, 0) AS attempts, s.next_attempt_at, s.last_attempt_at, s.last_status,
