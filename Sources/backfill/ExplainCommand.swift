@@ -60,8 +60,8 @@ struct ExplainCommand: ParsableCommand {
                 let what = job.corrective ? " (the corrective PATCH: latest mode's fold)" : ""
                 if job.isCurrent {
                     var there = job.stateOnTarget.map { e.target != nil ? "; \($0) on \(e.target!)" : "" } ?? ""
-                    if job.stateOnTarget == "blocked",
-                       let failed = e.currentJobs.first(where: { $0.stateOnTarget == "failed" && $0.step < job.step }) {
+                    if job.stateOnTarget == StatusSummary.blocked,
+                       let failed = e.currentJobs.first(where: { $0.stateOnTarget == SendState.failed.rawValue && $0.step < job.step }) {
                         there += " (step \(failed.step) failed; retrying it unblocks this one)"
                     }
                     print("step \(job.step) #\(job.id)\(what): \(when), \(ingest)\(there)")

@@ -130,6 +130,15 @@ struct JobStore {
                 return (row["id"], inputDisplayName(path))
             })
         let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
+        // Into an empty job table, the job indexes are built once at the end, in sorted passes, instead of being
+        // updated row by row (same transaction: a rollback brings them back).
+        let jobIndexes = noJobsYet
+            ? try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'job' AND sql IS NOT NULL")
+            : []
+        for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'job' AND sql IS NOT NULL")
+        where noJobsYet {
+            try db.execute(sql: "DROP INDEX \(name)")
+        }
         let writer = try JobWriter(db, now: now, noJobsYet: noJobsYet)
         let historyWriter = try HistoryWriter(db, now: now, noJobsYet: noJobsYet)
         let history = HistorySteps(rules: fold.rules)
@@ -172,6 +181,7 @@ struct JobStore {
                                  platformUpdatedAt: query.int64(1), values: values, rejection: query.string(4)))
         }
         try flush()
+        for sql in jobIndexes { try db.execute(sql: sql) }
         return counts
     }
 
