@@ -26,6 +26,8 @@ public struct InputRow: Sendable {
     public var platformUpdatedAt: Int64?
     /// Normalized values indexed by `Field.order`; nil = not provided.
     public var values: [String?]
+    /// What is stored of `values`: only where they differ from the record's cells (`StoredValues`).
+    var norm: [UInt8]?
     /// Empty when the row is accepted.
     public var problems: [RowProblem]
     /// What a failures report's own columns say about the row; nil for a row of a plain file.

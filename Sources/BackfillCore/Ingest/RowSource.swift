@@ -37,6 +37,7 @@ final class CSVRowSource: RowSource {
     private let codeIndex: Int
     /// Where `backfill_row` and `backfill_state` are, in a failures report.
     private let markIndexes: (row: Int?, state: Int?)
+    private let fieldCells: FieldCells
     let header: [String]?
     let isCorrection: Bool
     private(set) var notes: [String] = []
@@ -69,6 +70,7 @@ final class CSVRowSource: RowSource {
                                 "\(location): no column maps to '\(required.canonicalName!)' (columns: \(inputExcerpt(names.joined(separator: ", ")))); rename one or use --map")
         }
         codeIndex = columns.firstIndex { $0.target == .participantCode }!
+        fieldCells = FieldCells(format: .csv, columns: columns, target: resolver.resolve)
         isCorrection = columns.contains { $0.target == .reportColumn }
         for column in columns where column.target == .unknown {
             let hint = resolver.suggestion(for: column.name).map { " Did you mean '\($0)'?" } ?? ""
@@ -98,6 +100,7 @@ final class CSVRowSource: RowSource {
             // A ragged row still holds its participant when the code cell is readable and valid.
             if codeIndex >= record.cells.count { row.participantCode = nil }
         }
+        row.norm = StoredValues.encode(row.values, over: fieldCells.cells(row.raw))
         return row
     }
 }
@@ -117,11 +120,13 @@ final class JSONLRowSource: RowSource {
     let header: [String]? = nil
     private(set) var notes: [String] = []
     private(set) var isCorrection = false
+    private let fieldCells: FieldCells
 
     init(source: ByteSource, resolver: ColumnResolver, normalizer: RowNormalizer) {
         self.source = source
         self.resolver = resolver
         self.normalizer = normalizer
+        fieldCells = FieldCells(format: .jsonl, columns: [], target: resolver.resolve)
     }
 
     /// The next line's bytes (without its line end), or nil at the end.
@@ -218,6 +223,7 @@ final class JSONLRowSource: RowSource {
                 row.problems.removeAll { explained.contains($0.column) }
                 row.problems.append(contentsOf: typeProblems)
             }
+            row.norm = StoredValues.encode(row.values, over: fieldCells.cells(raw))
             return row
         }
         return nil

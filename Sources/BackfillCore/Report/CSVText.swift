@@ -16,29 +16,47 @@ enum CSVText {
     /// ends; a quote inside an unquoted field kept as is; text after a closing quote appended to the cell.
     /// An unterminated quote takes the rest of the text (the reader refused such files, so it cannot be stored).
     static func parseRecord(_ text: String) -> [String] {
-        let bytes = Array(text.utf8)
         var cells: [String] = []
+        var text = text
+        text.withUTF8 { bytes in
+            forEachCell(bytes, upTo: Int.max) { _, cell in cells.append(String(decoding: cell, as: UTF8.self)) }
+        }
+        return cells
+    }
+
+    /// Calls `body` with the index and bytes of each of the record's first `limit` cells (the grammar of
+    /// `parseRecord`, without making strings of cells nobody reads). An unquoted cell is a slice of `bytes`.
+    static func forEachCell(_ bytes: UnsafeBufferPointer<UInt8>, upTo limit: Int,
+                            _ body: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
         var i = 0
-        while true {
-            var cell: [UInt8] = []
-            if i < bytes.count, bytes[i] == 0x22 {
+        var index = 0
+        var scratch: [UInt8] = []
+        let n = bytes.count
+        while index < limit {
+            if i < n, bytes[i] == 0x22 {
+                scratch.removeAll(keepingCapacity: true)
                 i += 1
-                while i < bytes.count {
+                while i < n {
                     if bytes[i] == 0x22 {
-                        if i + 1 < bytes.count, bytes[i + 1] == 0x22 { cell.append(0x22); i += 2; continue }
+                        if i + 1 < n, bytes[i + 1] == 0x22 { scratch.append(0x22); i += 2; continue }
                         i += 1
                         break
                     }
-                    cell.append(bytes[i])
+                    scratch.append(bytes[i])
                     i += 1
                 }
+                while i < n, bytes[i] != 0x2C {
+                    scratch.append(bytes[i])
+                    i += 1
+                }
+                scratch.withUnsafeBufferPointer { body(index, $0) }
+            } else {
+                let start = i
+                while i < n, bytes[i] != 0x2C { i += 1 }
+                body(index, UnsafeBufferPointer(rebasing: bytes[start..<i]))
             }
-            while i < bytes.count, bytes[i] != 0x2C {
-                cell.append(bytes[i])
-                i += 1
-            }
-            cells.append(String(decoding: cell, as: UTF8.self))
-            guard i < bytes.count else { return cells }
+            index += 1
+            guard i < n else { return }
             i += 1
         }
     }

@@ -70,7 +70,7 @@ public struct FailureExport: Sendable {
         static let code = 0, state = 1, body = 2, platformUpdatedAt = 3, holdReasons = 4, emailConflict = 5,
                    email = 6, attempts = 7, lastAttemptAt = 8, lastStatus = 9, lastMessage = 10, requestID = 11,
                    reportClass = 12, fileID = 13, line = 14, rowStatus = 15, raw = 16, rowUpdatedAt = 17,
-                   rejectCode = 18, rejectMessage = 19, step = 20, sensitive = 21
+                   rejectCode = 18, rejectMessage = 19, step = 20, storedRaw = 21, norm = 22
     }
 
     /// One participant while its rows stream by.
@@ -84,14 +84,14 @@ public struct FailureExport: Sendable {
 
     private static func forEachJob(_ db: Database, files: [Int64: ReportSourceFile], redact: Bool, scope: TargetScope,
                                    _ body: (FailureRow) throws -> Void) throws {
-        let rowColumns = sensitiveColumns.map { "r.\($0.name)" }.joined(separator: ", ")
+        let stored = redact ? try StoredFile.all(db) : [:]
         // Only the rows that fold: a resolved or ignored row is history, not part of the job.
         let cursor = try Row.fetchCursor(db, sql: ReportJobs.sql(scope, """
             SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
                    j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
                    \(ReportErrorClass.sql) AS report_class,
                    r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, r.platform_updated_at,
-                   r.reject_code, r.reject_message, j.step, \(rowColumns)
+                   r.reject_code, r.reject_message, j.step, \(redact ? "r.raw, r.norm" : "NULL, NULL")
             FROM report_job j
             LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
             ORDER BY j.participant_code, r.platform_updated_at, r.id
@@ -119,9 +119,9 @@ public struct FailureExport: Sendable {
             let file = files[fileID]
             let source = "\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)"
             current!.job.sources.append(source)
-            if redact {
-                for (i, field) in sensitiveColumns.enumerated() {
-                    if let v: String = r[C.sensitive + i] { current!.job.knownValues.append((field, v)) }
+            if redact, let normalized = stored[fileID]?.values(raw: r[C.storedRaw], norm: r[C.norm]) {
+                for field in sensitiveColumns {
+                    if let v = normalized[field.order] { current!.job.knownValues.append((field, v)) }
                 }
             }
             guard (r[C.rowStatus] as String) == RowStatus.rejected.rawValue else { continue }
@@ -223,9 +223,9 @@ public struct FailureExport: Sendable {
     }
 
     private static func forEachUnusableRow(_ db: Database, files: [Int64: ReportSourceFile], _ body: (FailureRow) throws -> Void) throws {
-        let columns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
+        let stored = try StoredFile.all(db)
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT r.file_id, r.line, r.raw, r.platform_updated_at, r.reject_code, r.reject_message, \(columns)
+            SELECT r.file_id, r.line, r.raw, r.platform_updated_at, r.reject_code, r.reject_message, r.norm
             FROM input_row r WHERE r.status = 'rejected' AND r.participant_code IS NULL
             ORDER BY r.id
             """)
@@ -237,12 +237,13 @@ public struct FailureExport: Sendable {
             var row = rejectedRow(source: "\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)", raw: raw, file: file,
                                   message: message ?? r["reject_code"], participantCode: nil,
                                   platformUpdatedAt: r["platform_updated_at"])
+            let normalized = stored[fileID]?.values(raw: raw, norm: r["norm"]) ?? StoredFile.noValues
             if raw == nil || file == nil {
                 // Purged (or unknown file): whatever normalized values are left.
-                for field in Field.allCases { if let v: String = r[field.name] { row.values[field.name] = .string(v) } }
+                for field in Field.allCases { if let v = normalized[field.order] { row.values[field.name] = .string(v) } }
             }
             for field in sensitiveColumns {
-                if let v: String = r[field.name] { row.knownValues.append((field, v)) }
+                if let v = normalized[field.order] { row.knownValues.append((field, v)) }
             }
             try body(row)
         }

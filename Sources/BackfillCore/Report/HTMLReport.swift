@@ -130,10 +130,10 @@ public struct HTMLReport: Sendable {
     private func readRejected(_ db: Database, total: Int) throws -> [RejectedRow] {
         guard total > 0 else { return [] }
         let files = try ReportSourceFile.all(db)
+        let stored = redact ? try StoredFile.all(db) : [:]
         let sensitive = Field.allCases.filter(Redactor.isSensitive)
-        let columns = sensitive.map { "r.\($0.name)" }.joined(separator: ", ")
         return try Row.fetchAll(db, sql: """
-            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, r.raw, \(columns)
+            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, r.raw, r.norm
             FROM input_row r INDEXED BY input_row_rejected WHERE r.status = 'rejected' ORDER BY r.id LIMIT ?
             """, arguments: [rejectedLimit]).map { r in
             let fileID: Int64 = r[0]
@@ -142,7 +142,9 @@ public struct HTMLReport: Sendable {
             var message: String = r[5] ?? r[3] ?? "rejected"
             if redact {
                 var values: [(Field, String)] = []
-                for (i, field) in sensitive.enumerated() { if let v: String = r[7 + i] { values.append((field, v)) } }
+                if let normalized = stored[fileID]?.values(raw: r[6], norm: r[7]) {
+                    for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
+                }
                 if let raw: String = r[6], let file {
                     let read = RawValues.read(raw, file: file)
                     for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }

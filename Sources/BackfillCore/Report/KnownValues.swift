@@ -8,14 +8,16 @@ enum KnownValues {
     private static let sensitive = Field.allCases.filter(Redactor.isSensitive)
 
     static func of(_ db: Database, participantCode: String, files: [Int64: ReportSourceFile]) throws -> [(Field, String)] {
-        let columns = sensitive.map(\.name).joined(separator: ", ")
+        let stored = try StoredFile.all(db)
         var values: [(Field, String)] = []
         for row in try Row.fetchAll(db, sql: """
-            SELECT file_id, status, raw, \(columns) FROM input_row WHERE participant_code = ?
+            SELECT file_id, status, raw, norm FROM input_row WHERE participant_code = ?
             """, arguments: [participantCode]) {
-            for field in sensitive { if let v: String = row[field.name] { values.append((field, v)) } }
-            guard (row["status"] as String) == "rejected", let raw: String = row["raw"],
-                  let file = files[row["file_id"]] else { continue }
+            let raw: String? = row["raw"]
+            if let normalized = stored[row["file_id"]]?.values(raw: raw, norm: row["norm"]) {
+                for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
+            }
+            guard (row["status"] as String) == "rejected", let raw, let file = files[row["file_id"]] else { continue }
             let read = RawValues.read(raw, file: file)
             for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
         }

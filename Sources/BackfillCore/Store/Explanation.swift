@@ -97,19 +97,21 @@ public struct Explanation: Sendable, Codable {
     public static func read(_ db: Database, participantCode raw: String, scope: TargetScope? = nil) throws -> Explanation? {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let code = ValueNormalizer.participantCode(raw) ?? raw
-        let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
+        let files = try StoredFile.all(db)
         let rows = try Row.fetchAll(db, sql: """
-            SELECT f.path, r.line, r.platform_updated_at, r.status, r.reject_message, \(fieldColumns)
-            FROM input_row r JOIN source_file f ON f.id = r.file_id
+            SELECT r.file_id, r.line, r.platform_updated_at, r.status, r.reject_message, r.raw, r.norm
+            FROM input_row r
             WHERE r.participant_code = ?
             ORDER BY r.platform_updated_at, r.id
             """, arguments: [code]).map { row -> SourceRow in
+            let fileID: Int64 = row["file_id"]
+            let file = files[fileID]
+            let values = file?.values(raw: row["raw"], norm: row["norm"]) ?? StoredFile.noValues
             var fields: [String: String] = [:]
             for field in Field.allCases {
-                if let v: String = row[field.name] { fields[field.name] = v }
+                if let v = values[field.order] { fields[field.name] = v }
             }
-            let path: String = row["path"]
-            return SourceRow(source: "\(inputDisplayName(path)):\(row["line"] as Int64)",
+            return SourceRow(source: "\(file?.name ?? "file \(fileID)"):\(row["line"] as Int64)",
                              platformUpdatedAt: row["platform_updated_at"], status: row["status"],
                              fields: fields, rejection: row["reject_message"])
         }

@@ -9,12 +9,10 @@ struct JobStore {
 
     init(_ db: Database) throws {
         self.db = db
-        let columns = Field.allCases.map(\.name).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: 9 + Field.allCases.count).joined(separator: ", ")
         insertRowStatement = try FastStatement(db, sql: """
-            INSERT INTO input_row (file_id, line, participant_code, platform_updated_at, \(columns),
-                                   raw, status, reject_code, reject_column, reject_message)
-            VALUES (\(marks))
+            INSERT INTO input_row (file_id, line, participant_code, platform_updated_at, status, raw, norm,
+                                   reject_code, reject_column, reject_message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -25,28 +23,25 @@ struct JobStore {
         return db.lastInsertedRowID
     }
 
+    /// Stores the row: its record as read and, of its normalized values, only what differs from its cells.
     func insertRow(_ row: InputRow, fileID: Int64) throws -> Int64 {
         let s = insertRowStatement
         s.bind(1, fileID)
         s.bind(2, Int64(row.line))
         s.bind(3, row.participantCode)
         s.bind(4, row.platformUpdatedAt)
-        var i: Int32 = 5
-        for value in row.values {
-            s.bind(i, value)
-            i += 1
-        }
-        s.bind(i, row.raw)
+        s.bind(6, row.raw)
+        s.bind(7, row.norm)
         if let first = row.problems.first {
-            s.bind(i + 1, RowStatus.rejected.rawValue)
-            s.bind(i + 2, first.code)
-            s.bind(i + 3, first.column)
-            s.bind(i + 4, row.problems.map(\.message).joined(separator: "; "))
+            s.bind(5, RowStatus.rejected.rawValue)
+            s.bind(8, first.code)
+            s.bind(9, first.column)
+            s.bind(10, row.problems.map(\.message).joined(separator: "; "))
         } else {
-            s.bind(i + 1, RowStatus.accepted.rawValue)
-            s.bind(i + 2, nil as String?)
-            s.bind(i + 3, nil as String?)
-            s.bind(i + 4, nil as String?)
+            s.bind(5, RowStatus.accepted.rawValue)
+            s.bind(8, nil as String?)
+            s.bind(9, nil as String?)
+            s.bind(10, nil as String?)
         }
         try s.execute()
         return db.lastInsertedRowID
@@ -107,7 +102,6 @@ struct JobStore {
     /// In history mode each participant's rows become its steps (`HistorySteps`, written by `HistoryWriter`);
     /// the counts are then of steps.
     func refold(rowRange: ClosedRange<Int64>, fold: Fold, mode: IngestMode = .latest, now: Int64) throws -> FoldCounts {
-        let fieldColumns = Field.allCases.map { "r.\($0.name)" }.joined(separator: ", ")
         // Into an empty database every stored row is this file's: no need to pick the participants it names.
         let freshLoad = rowRange.lowerBound == 1
         let filter = (freshLoad
@@ -116,7 +110,7 @@ struct JobStore {
             + " AND r.status IN ('\(RowStatus.accepted.rawValue)', '\(RowStatus.rejected.rawValue)')"
         let query = try FastStatement(db, sql: """
             SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
-                   CASE WHEN r.status = 'rejected' THEN r.reject_message END, \(fieldColumns)
+                   CASE WHEN r.status = 'rejected' THEN r.reject_message END, r.raw, r.norm
             FROM input_row r
             WHERE \(filter)
             ORDER BY r.participant_code, r.platform_updated_at, r.id
@@ -124,11 +118,7 @@ struct JobStore {
         query.bind(1, rowRange.lowerBound)
         query.bind(2, rowRange.upperBound)
         defer { query.reset() }
-        let paths = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, path FROM source_file")
-            .map { (row: Row) -> (Int64, String) in
-                let path: String = row["path"]
-                return (row["id"], inputDisplayName(path))
-            })
+        let files = try storedFiles()
         let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
         // Into an empty job table, the job indexes are built once at the end, in sorted passes, instead of being
         // updated row by row (same transaction: a rollback brings them back).
@@ -145,7 +135,6 @@ struct JobStore {
         var counts = FoldCounts()
         var current: String?
         var rows: [Fold.Row] = []
-        let fieldCount = Int32(Field.allCases.count)
 
         func flush() throws {
             guard let code = current else { return }
@@ -174,10 +163,12 @@ struct JobStore {
                 current = code
             }
             let fileID = query.int64(2)!
-            var values: [String?] = []
-            values.reserveCapacity(Int(fieldCount))
-            for c in 0..<fieldCount { values.append(query.string(5 + c)) }
-            rows.append(Fold.Row(file: paths[fileID] ?? "file \(fileID)", line: query.int64(3)!,
+            let file = files[fileID]
+            let raw = query.string(5)
+            let values = query.withBlob(6) { norm in
+                StoredValues.decode(norm) { raw.flatMap { file?.cells.cells($0) } ?? StoredFile.noValues }
+            }
+            rows.append(Fold.Row(file: file?.name ?? "file \(fileID)", line: query.int64(3)!,
                                  platformUpdatedAt: query.int64(1), values: values, rejection: query.string(4)))
         }
         try flush()
@@ -285,6 +276,11 @@ struct JobStore {
             """)
         return try Row.fetchAll(statement, arguments: [participantCode, platformUpdatedAt, RowStatus.rejected, beforeID])
             .map(Self.storedRow)
+    }
+
+    /// Every stored file by id: its display name and how to read its records' field cells.
+    func storedFiles() throws -> [Int64: StoredFile] {
+        try StoredFile.all(db)
     }
 
     /// Ids and display names (`file` of `file:line`) of the stored files.

@@ -75,9 +75,8 @@ public enum PurgeStore {
                     WHERE participant_code IN (SELECT code FROM purge_participant)
                     """, arguments: [APIMessage.noDataSegment, purgedReason])
                 result.jobs = db.changesCount
-                let fields = Field.allCases.map { "\($0.name) = NULL" }.joined(separator: ", ")
                 let rows = scope == .all ? "1" : "participant_code IN (SELECT code FROM purge_participant)"
-                try db.execute(sql: "UPDATE input_row SET raw = NULL, reject_message = NULL, \(fields) WHERE \(rows)")
+                try db.execute(sql: "UPDATE input_row SET raw = NULL, norm = NULL, reject_message = NULL WHERE \(rows)")
                 result.inputRows = db.changesCount
                 try db.execute(sql: "DROP TABLE temp.purge_participant")
                 return .commit
