@@ -39,6 +39,29 @@ public final class Ingester {
         do {
             try database.writeWithoutTransaction { db in
                 try RunLock.refuseIfHeld(db, action: "ingest")
+                // SQLite's sorter (the fold's ORDER BY, the index builds) may use a second thread; a smaller page
+                // cache keeps the peak memory where it was.
+                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -8192
+                try db.execute(sql: "PRAGMA threads = 2")
+                try db.execute(sql: "PRAGMA cache_size = -4096")
+                defer {
+                    try? db.execute(sql: "PRAGMA threads = 0")
+                    try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
+                }
+                // A first load into an empty database writes each page once, straight into the file: the rollback
+                // journal has nothing to keep for pages that did not exist (and a rollback truncates them), where
+                // the write-ahead log would write every page twice (the log, then the checkpoint). Back to WAL after.
+                // Only when no other connection has the file open (the switch needs that); otherwise WAL as always.
+                let direct = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM input_row)") == true
+                    && Self.switchJournal(db, to: "delete")
+                defer {
+                    if direct {
+                        _ = Self.switchJournal(db, to: "wal")
+                        // The first checkpoint after the switch answers SQLITE_LOCKED once (seen with this schema);
+                        // take that answer here, where nothing is in the log, so the next one (a purge's) works.
+                        _ = try? Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+                    }
+                }
                 try db.inTransaction(.immediate) {
                     let rows: any RowSource = switch format {
                     case .csv: try CSVRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
@@ -142,6 +165,13 @@ public final class Ingester {
             report.jobsUnchanged = report.participants
         }
         return report
+    }
+
+    /// Switches the journal mode (outside any transaction); false when SQLite kept the old one (another
+    /// connection has the file open). Every row of the pragma is read, so no statement stays active.
+    private static func switchJournal(_ db: Database, to mode: String) -> Bool {
+        guard let answer = try? String.fetchAll(db, sql: "PRAGMA journal_mode = \(mode)") else { return false }
+        return answer.first?.lowercased() == mode
     }
 
     private func format(of path: String, source: ByteSource) throws -> InputFormat {

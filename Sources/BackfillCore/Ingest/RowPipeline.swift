@@ -1,33 +1,48 @@
 import Foundation
 
-/// Reads and normalizes rows on a thread of its own, handing them over in batches, so that parsing one batch
-/// overlaps storing the previous one (the two halves of an ingest each take one of the machine's cores).
+/// Reads and normalizes rows off the database thread, handing them over in batches in input order, so that
+/// storing one batch overlaps reading and normalizing the next ones and the work takes both of the machine's
+/// cores.
 ///
-/// The row source is touched only by the reading thread until `next()` returns nil; after that (the end is
+/// One thread reads records in input order (`RowSource.nextRecord`: the CSV grammar, JSONL lines). Making a
+/// CSV record into a row (normalizing and checking it: most of the work) is spread over `makers` threads,
+/// batch by batch; the caller gets the batches back in input order.
+///
+/// The row source is touched only by these threads until `next()` returns nil; after that (the end is
 /// published under the lock) the caller may read the source's notes and header. The lock, `condition`,
-/// protects `batches`, `done`, `failure` and `cancelled`.
+/// protects every `var` below.
 final class RowPipeline: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [[InputRow]] = []
+    /// Read, waiting for a maker: (sequence number, records).
+    private var toMake: [(Int, [SourceRecord])] = []
+    /// Made, by sequence number, waiting for the caller.
+    private var made: [Int: [InputRow]] = [:]
+    /// Batches read and not yet handed to the caller.
+    private var outstanding = 0
+    private var nextToHand = 0
+    private var readBatches = 0
     private var done = false
     private var failure: (any Error)?
     private var cancelled = false
+    private var running: Int
     private let exited = DispatchSemaphore(value: 0)
-    /// Batches read ahead at most: memory stays flat.
-    private let capacity = 4
+    /// Batches in the pipeline at most: memory stays flat.
+    private let capacity = 6
 
     /// Starts reading. `finish` runs on the reading thread after the last row (e.g. to drain the input).
-    init(source: any RowSource, batchSize: Int = 1024, finish: @escaping () throws -> Void) {
-        // Handed to the reading thread, which is the only one to use them until the end is published.
+    init(source: any RowSource, batchSize: Int = 1024, makers: Int = 2, finish: @escaping () throws -> Void) {
+        running = 1 + makers
+        // Handed to the pipeline's threads, which are the only ones to use them until the end is published;
+        // the makers only call `makeRow`, which the protocol makes safe to call concurrently.
         nonisolated(unsafe) let source = source
         nonisolated(unsafe) let finish = finish
-        let thread = Thread { [self] in
-            defer { exited.signal() }
+        let reader = Thread { [self] in
+            defer { exit() }
             do {
-                var batch: [InputRow] = []
+                var batch: [SourceRecord] = []
                 batch.reserveCapacity(batchSize)
-                while let row = try source.next() {
-                    batch.append(row)
+                while let record = try source.nextRecord() {
+                    batch.append(record)
                     if batch.count == batchSize {
                         guard put(batch) else { return }
                         batch.removeAll(keepingCapacity: true)
@@ -40,17 +55,38 @@ final class RowPipeline: @unchecked Sendable {
                 end(error)
             }
         }
-        thread.stackSize = 1 << 20
-        thread.start()
+        reader.stackSize = 1 << 20
+        reader.start()
+        for _ in 0..<makers {
+            let maker = Thread { [self] in
+                defer { exit() }
+                while let (sequence, records) = take() {
+                    let rows = records.map { record -> InputRow in
+                        switch record {
+                        case .row(let row): row
+                        case .csv(let csv): source.makeRow(csv)
+                        }
+                    }
+                    condition.lock()
+                    made[sequence] = rows
+                    condition.broadcast()
+                    condition.unlock()
+                }
+            }
+            maker.stackSize = 1 << 20
+            maker.start()
+        }
     }
 
-    /// The next batch, nil at the end; rethrows the reading thread's error (a file-level error).
+    /// The next batch in input order, nil at the end; rethrows the reading thread's error (a file-level error)
+    /// once the batches read before it are handed over.
     func next() throws -> [InputRow]? {
         condition.lock()
         defer { condition.unlock() }
-        while batches.isEmpty && !done { condition.wait() }
-        if !batches.isEmpty {
-            let batch = batches.removeFirst()
+        while made[nextToHand] == nil && !(done && nextToHand == readBatches) { condition.wait() }
+        if let batch = made.removeValue(forKey: nextToHand) {
+            nextToHand += 1
+            outstanding -= 1
             condition.broadcast()
             return batch
         }
@@ -58,28 +94,38 @@ final class RowPipeline: @unchecked Sendable {
         return nil
     }
 
-    /// Stops the reading thread (the caller failed) and waits for it to exit.
+    /// Stops the pipeline's threads (the caller failed) and waits for them to exit.
     func cancel() {
         condition.lock()
         cancelled = true
+        toMake.removeAll()
         condition.broadcast()
         condition.unlock()
         exited.wait()
     }
 
-    /// Waits for the reading thread to exit after `next()` returned nil.
+    /// Waits for the pipeline's threads to exit after `next()` returned nil.
     func join() {
         exited.wait()
     }
 
-    private func put(_ batch: [InputRow]) -> Bool {
+    private func put(_ batch: [SourceRecord]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= capacity && !cancelled { condition.wait() }
+        while outstanding >= capacity && !cancelled { condition.wait() }
         if cancelled { return false }
-        batches.append(batch)
+        toMake.append((readBatches, batch))
+        readBatches += 1
+        outstanding += 1
         condition.broadcast()
         return true
+    }
+
+    private func take() -> (Int, [SourceRecord])? {
+        condition.lock()
+        defer { condition.unlock() }
+        while toMake.isEmpty && !done && !cancelled { condition.wait() }
+        return toMake.isEmpty ? nil : toMake.removeFirst()
     }
 
     private func end(_ error: (any Error)?) {
@@ -88,5 +134,15 @@ final class RowPipeline: @unchecked Sendable {
         failure = error
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// The last of the pipeline's threads to exit signals `exited`.
+    private func exit() {
+        condition.lock()
+        running -= 1
+        let last = running == 0
+        if cancelled || done { condition.broadcast() }
+        condition.unlock()
+        if last { exited.signal() }
     }
 }

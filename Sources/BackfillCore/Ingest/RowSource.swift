@@ -3,8 +3,12 @@ import ParticipantAPI
 
 /// A stream of normalized rows from one input, plus what it noticed about the columns.
 protocol RowSource: AnyObject {
-    /// The next row, or nil at the end. Throws for file-level errors (the whole file is refused).
-    func next() throws -> InputRow?
+    /// The next record in input order, or nil at the end: a row already made, or a CSV record that `makeRow`
+    /// makes into one on any thread (making it reads nothing the source changes). Throws for file-level errors
+    /// (the whole file is refused).
+    func nextRecord() throws -> SourceRecord?
+    /// The row of a CSV record `nextRecord` returned. Safe to call from several threads at once.
+    func makeRow(_ record: CSVRecord) -> InputRow
     /// Notes about the input reported once (unknown columns, ignored keys).
     var notes: [String] { get }
     /// The CSV header as read; nil for JSONL.
@@ -14,6 +18,23 @@ protocol RowSource: AnyObject {
     /// Every column as resolved (CSV: the header; JSONL: each key in the order first seen), for
     /// `source_file.columns`.
     var columnTargets: [(name: String, target: ColumnTarget)] { get }
+}
+
+/// What `RowSource.nextRecord` reads.
+enum SourceRecord {
+    case row(InputRow)
+    case csv(CSVRecord)
+}
+
+extension RowSource {
+    /// The next row, or nil at the end, made on the calling thread.
+    func next() throws -> InputRow? {
+        switch try nextRecord() {
+        case .row(let row): row
+        case .csv(let record): makeRow(record)
+        case nil: nil
+        }
+    }
 }
 
 /// Checks that no two source columns map to the same canonical name.
@@ -78,8 +99,11 @@ final class CSVRowSource: RowSource {
         }
     }
 
-    func next() throws -> InputRow? {
-        guard let record = try reader.next() else { return nil }
+    func nextRecord() throws -> SourceRecord? {
+        try reader.next().map(SourceRecord.csv)
+    }
+
+    func makeRow(_ record: CSVRecord) -> InputRow {
         let count = min(record.cells.count, columns.count)
         var badUTF8: [String] = []
         let cells = (0..<count).lazy.map { i -> (ColumnTarget, String, String?) in
@@ -151,7 +175,13 @@ final class JSONLRowSource: RowSource {
         }
     }
 
-    func next() throws -> InputRow? {
+    func nextRecord() throws -> SourceRecord? {
+        try nextRow().map(SourceRecord.row)
+    }
+
+    func makeRow(_ record: CSVRecord) -> InputRow { InputRow(line: record.line, raw: record.raw) }
+
+    private func nextRow() throws -> InputRow? {
         while var line = try nextLine() {
             if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }

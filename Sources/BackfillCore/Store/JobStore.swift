@@ -89,6 +89,32 @@ struct JobStore {
                              report.rowsRejected, rowRange?.lowerBound, rowRange?.upperBound, id])
     }
 
+    /// Participants per batch handed to the fold's thread.
+    private static let foldBatch = 256
+
+    /// A participant's stored rows in fold order, as the database thread reads them.
+    private struct StoredParticipant {
+        struct Row {
+            var fileID: Int64
+            var line: Int64
+            var platformUpdatedAt: Int64?
+            var rejection: String?
+            var raw: String?
+            var norm: [UInt8]?
+        }
+        var code: String
+        var rows: [Row]
+    }
+
+    /// What the fold's thread made of a participant: latest mode's fold, or history mode's steps (with the
+    /// decoded rows, for the corrective fold `HistoryWriter` may ask for).
+    private struct FoldedParticipant {
+        var code: String
+        var rows: [Fold.Row]
+        var latest: Fold.Result?
+        var steps: HistorySteps.Result?
+    }
+
     struct FoldCounts {
         var participants = 0
         var created = 0
@@ -133,45 +159,64 @@ struct JobStore {
         let historyWriter = try HistoryWriter(db, now: now, noJobsYet: noJobsYet)
         let history = HistorySteps(rules: fold.rules)
         var counts = FoldCounts()
-        var current: String?
-        var rows: [Fold.Row] = []
 
-        func flush() throws {
-            guard let code = current else { return }
-            counts.participants += 1
-            if mode == .history {
-                let steps = history.build(participantCode: code, rows: rows)
-                let written = try historyWriter.write(steps) { fold.fold(participantCode: code, rows: rows) }
-                counts.created += written.created
-                counts.unchanged += written.unchanged
-                counts.superseded += written.superseded
-                rows.removeAll(keepingCapacity: true)
-                return
+        // The database thread reads the sorted rows and writes jobs; decoding the rows, folding and making the
+        // bodies and request_ids runs on a second thread (`WorkerStage`), a batch of participants at a time.
+        let stage = WorkerStage<StoredParticipant, FoldedParticipant> { p in
+            let rows = p.rows.map { r -> Fold.Row in
+                let file = files[r.fileID]
+                let values = StoredValues.decode(r.norm) { r.raw.flatMap { file?.cells.cells($0) } ?? StoredFile.noValues }
+                return Fold.Row(file: file?.name ?? "file \(r.fileID)", line: r.line, platformUpdatedAt: r.platformUpdatedAt,
+                                values: values, rejection: r.rejection)
             }
-            switch try writer.write(fold.fold(participantCode: code, rows: rows)) {
-            case .created: counts.created += 1
-            case .unchanged: counts.unchanged += 1
-            case .replaced: counts.created += 1; counts.superseded += 1
+            return mode == .history
+                ? FoldedParticipant(code: p.code, rows: rows, latest: nil, steps: history.build(participantCode: p.code, rows: rows))
+                : FoldedParticipant(code: p.code, rows: [], latest: fold.fold(participantCode: p.code, rows: rows), steps: nil)
+        }
+        var finished = false
+        defer { if !finished { stage.cancel() } }
+
+        func write(_ batch: [FoldedParticipant]) throws {
+            for p in batch {
+                counts.participants += 1
+                if let steps = p.steps {
+                    let written = try historyWriter.write(steps) { fold.fold(participantCode: p.code, rows: p.rows) }
+                    counts.created += written.created
+                    counts.unchanged += written.unchanged
+                    counts.superseded += written.superseded
+                } else if let latest = p.latest {
+                    switch try writer.write(latest) {
+                    case .created: counts.created += 1
+                    case .unchanged: counts.unchanged += 1
+                    case .replaced: counts.created += 1; counts.superseded += 1
+                    }
+                }
             }
-            rows.removeAll(keepingCapacity: true)
         }
 
+        var batch: [StoredParticipant] = []
+        batch.reserveCapacity(Self.foldBatch)
+        var current: StoredParticipant?
         while try query.step() {
             let code = query.string(0)!
-            if code != current {
-                try flush()
-                current = code
+            if code != current?.code {
+                if let done = current {
+                    batch.append(done)
+                    if batch.count == Self.foldBatch {
+                        try stage.submit(batch, write: write)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                current = StoredParticipant(code: code, rows: [])
             }
-            let fileID = query.int64(2)!
-            let file = files[fileID]
-            let raw = query.string(5)
-            let values = query.withBlob(6) { norm in
-                StoredValues.decode(norm) { raw.flatMap { file?.cells.cells($0) } ?? StoredFile.noValues }
-            }
-            rows.append(Fold.Row(file: file?.name ?? "file \(fileID)", line: query.int64(3)!,
-                                 platformUpdatedAt: query.int64(1), values: values, rejection: query.string(4)))
+            current!.rows.append(StoredParticipant.Row(
+                fileID: query.int64(2)!, line: query.int64(3)!, platformUpdatedAt: query.int64(1),
+                rejection: query.string(4), raw: query.string(5), norm: query.blob(6)))
         }
-        try flush()
+        if let done = current { batch.append(done) }
+        try stage.submit(batch, write: write)
+        try stage.finish(write: write)
+        finished = true
         for sql in jobIndexes { try db.execute(sql: sql) }
         return counts
     }
