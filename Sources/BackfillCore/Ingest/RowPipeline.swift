@@ -27,7 +27,7 @@ final class RowPipeline: @unchecked Sendable {
     private var running: Int
     private let exited = DispatchSemaphore(value: 0)
     /// Batches in the pipeline at most: memory stays flat.
-    private let capacity = 6
+    private let capacity = 4
 
     /// Starts reading. `finish` runs on the reading thread after the last row (e.g. to drain the input).
     init(source: any RowSource, batchSize: Int = 1024, makers: Int = 2, finish: @escaping () throws -> Void) {

@@ -161,8 +161,8 @@ struct JobStore {
         var counts = FoldCounts()
 
         // The database thread reads the sorted rows and writes jobs; decoding the rows, folding and making the
-        // bodies and request_ids runs on a second thread (`WorkerStage`), a batch of participants at a time.
-        let stage = WorkerStage<StoredParticipant, FoldedParticipant> { p in
+        // bodies and request_ids runs on two more threads (`WorkerStage`), a batch of participants at a time.
+        let stage = WorkerStage<StoredParticipant, FoldedParticipant>(workers: 2) { p in
             let rows = p.rows.map { r -> Fold.Row in
                 let file = files[r.fileID]
                 let values = StoredValues.decode(r.norm) { r.raw.flatMap { file?.cells.cells($0) } ?? StoredFile.noValues }
