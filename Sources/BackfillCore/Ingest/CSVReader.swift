@@ -75,6 +75,17 @@ final class CSVReader {
     }
 
     private static let quote = UInt8(ascii: "\"")
+
+    /// A cell's text; nil when its bytes are not UTF-8. ASCII (most cells) skips the generic validating decoder.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var ascii = true
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        return ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+    }
+
     private static let comma = UInt8(ascii: ",")
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
@@ -94,7 +105,7 @@ final class CSVReader {
             var scratch: [UInt8] = []
 
             func cell(_ a: Int, _ b: Int) -> String? {
-                String(validating: UnsafeBufferPointer(rebasing: buf[a..<b]), as: UTF8.self)
+                CSVReader.text(UnsafeBufferPointer(rebasing: buf[a..<b]))
             }
             /// Consumes a line end at `j` (CRLF, LF or CR); returns the index after it, or nil if the
             /// buffer ends between CR and a possible LF.
@@ -142,7 +153,7 @@ final class CSVReader {
                     while i < n, buf[i] != CSVReader.comma, buf[i] != CSVReader.lf, buf[i] != CSVReader.cr { i += 1 }
                     if i >= n, !done { return .needMore }
                     scratch.append(contentsOf: buf[tailStart..<i])
-                    cells.append(String(validating: scratch, as: UTF8.self))
+                    cells.append(scratch.withUnsafeBufferPointer(CSVReader.text))
                 } else {
                     let start = i
                     while i < n, buf[i] != CSVReader.comma, buf[i] != CSVReader.lf, buf[i] != CSVReader.cr { i += 1 }
