@@ -57,11 +57,15 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             FROM source_file
             """)!
         let mode = try IngestMode.stored(db)
+        // Each target's counts are made once (the scope's target is one of them).
+        var countsByID: [Int64: [String: Int]] = [:]
         let targets = try TargetStore.all(db).map { t in
-            TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL,
-                         jobs: try jobCounts(db, targetID: t.id, mode: mode))
+            let jobs = try jobCounts(db, targetID: t.id, mode: mode)
+            countsByID[t.id] = jobs
+            return TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL, jobs: jobs)
         }
-        var summary = StatusSummary(target: scope.target?.name, jobs: try jobCounts(db, targetID: scope.stored?.id, mode: mode),
+        let scoped = try scope.stored.flatMap { countsByID[$0.id] } ?? jobCounts(db, targetID: scope.stored?.id, mode: mode)
+        var summary = StatusSummary(target: scope.target?.name, jobs: scoped,
                                     targets: targets, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
                                     rowsRejected: files["rejected"])
         summary.mode = mode
@@ -125,15 +129,33 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         }
         ready = total - earlier - others
         if let targetID {
+            // Sent states from the counts the triggers keep (`send_count`: no walk over every sent job), less the
+            // sends of jobs that are no longer current; the sends of held jobs come out of `held` (both sets are
+            // small, found through the state index).
+            let sent = ["in_flight", "succeeded", "failed"]
             for row in try Row.fetchAll(db, sql: """
-                SELECT s.state, j.state AS job_state, count(*) AS n
-                FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state IN ('in_flight', 'succeeded', 'failed') AND j.is_current = 1
-                GROUP BY s.state, j.state
+                SELECT state, n FROM send_count WHERE target_id = ? AND state IN ('in_flight', 'succeeded', 'failed')
                 """, arguments: [targetID]) {
                 let n: Int = row["n"]
                 jobs[row["state"], default: 0] += n
-                if JobState(rawValue: row["job_state"]) == .held { held -= n } else { ready -= n }
+                ready -= n
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT s.state, j.is_current, count(*) AS n
+                FROM job j INDEXED BY job_current_state JOIN job_send s ON s.target_id = ?1 AND s.job_id = j.id
+                WHERE (j.is_current = 0 OR (j.is_current = 1 AND j.state = ?2)) AND s.state IN ('in_flight', 'succeeded', 'failed')
+                GROUP BY s.state, j.is_current
+                """, arguments: [targetID, JobState.held.rawValue]) {
+                let n: Int = row["n"]
+                let state: String = row["state"]
+                guard sent.contains(state) else { continue }
+                if (row["is_current"] as Int) == 0 {
+                    jobs[state, default: 0] -= n
+                    ready += n
+                } else {
+                    held -= n
+                    ready += n
+                }
             }
         }
         if mode == .history, let targetID {
