@@ -80,6 +80,7 @@ public enum BackfillDatabase {
     /// Refuses a file that is not SQLite, or a SQLite database with tables but no backfill schema, before
     /// anything opens it for writing: its bytes stay as they are.
     private static func checkIsBackfillDatabase(_ path: String, mode: Mode) throws {
+        try rollBackInterruptedWrite(path, mode: mode)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw BackfillError("database_unreadable", "\(path): cannot read the file: \(String(cString: strerror(errno)))")
         }
@@ -123,6 +124,26 @@ public enum BackfillDatabase {
         let known = Set(try Migrations.all().map(\.name))
         if let newer = migrations.first(where: { !known.contains($0) }) {
             throw BackfillError("database_newer", "\(path) was made by a newer backfill (schema step \(newer)); use that version")
+        }
+    }
+
+    /// A first load into an empty database writes through a rollback journal (see `Ingester`); a process killed
+    /// during it leaves `PATH-journal`, which SQLite must play back before anyone can read the file. A writing
+    /// command does that (opening the file read-write, as SQLite would for any writer): the file is back to its
+    /// last committed state, the empty database. A read-only command cannot, and says what to run.
+    private static func rollBackInterruptedWrite(_ path: String, mode: Mode) throws {
+        var st = stat()
+        guard stat(path + "-journal", &st) == 0, st.st_size > 0 else { return }
+        if mode == .readOnly {
+            throw BackfillError("database_interrupted",
+                                "\(path): a write to it was interrupted (\(path)-journal holds what it had changed), and a read-only command cannot undo it; run backfill ingest (the load again) or backfill unlock --db \(path), which roll it back, then read it")
+        }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+            try queue.close()
+        } catch let error as DatabaseError {
+            throw BackfillError("database_open", "\(path): could not roll back an interrupted write: \(error.message ?? "\(error.resultCode)")")
         }
     }
 
