@@ -84,7 +84,6 @@ public struct FailureExport: Sendable {
 
     private static func forEachJob(_ db: Database, files: [Int64: ReportSourceFile], redact: Bool, scope: TargetScope,
                                    _ body: (FailureRow) throws -> Void) throws {
-        let stored = redact ? try StoredFile.all(db) : [:]
         // Only the rows that fold: a resolved or ignored row is history, not part of the job.
         let cursor = try Row.fetchCursor(db, sql: ReportJobs.sql(scope, """
             SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
@@ -119,7 +118,7 @@ public struct FailureExport: Sendable {
             let file = files[fileID]
             let source = "\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)"
             current!.job.sources.append(source)
-            if redact, let normalized = stored[fileID]?.values(raw: r[C.storedRaw], norm: r[C.norm]) {
+            if redact, let normalized = file?.stored.values(raw: r[C.storedRaw], norm: r[C.norm]) {
                 for field in sensitiveColumns {
                     if let v = normalized[field.order] { current!.job.knownValues.append((field, v)) }
                 }
@@ -223,7 +222,6 @@ public struct FailureExport: Sendable {
     }
 
     private static func forEachUnusableRow(_ db: Database, files: [Int64: ReportSourceFile], _ body: (FailureRow) throws -> Void) throws {
-        let stored = try StoredFile.all(db)
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT r.file_id, r.line, r.raw, r.platform_updated_at, r.reject_code, r.reject_message, r.norm
             FROM input_row r WHERE r.status = 'rejected' AND r.participant_code IS NULL
@@ -237,7 +235,7 @@ public struct FailureExport: Sendable {
             var row = rejectedRow(source: "\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)", raw: raw, file: file,
                                   message: message ?? r["reject_code"], participantCode: nil,
                                   platformUpdatedAt: r["platform_updated_at"])
-            let normalized = stored[fileID]?.values(raw: raw, norm: r["norm"]) ?? StoredFile.noValues
+            let normalized = file?.stored.values(raw: raw, norm: r["norm"]) ?? StoredFile.noValues
             if raw == nil || file == nil {
                 // Purged (or unknown file): whatever normalized values are left.
                 for field in Field.allCases { if let v = normalized[field.order] { row.values[field.name] = .string(v) } }

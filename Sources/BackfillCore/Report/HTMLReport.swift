@@ -130,7 +130,6 @@ public struct HTMLReport: Sendable {
     private func readRejected(_ db: Database, total: Int) throws -> [RejectedRow] {
         guard total > 0 else { return [] }
         let files = try ReportSourceFile.all(db)
-        let stored = redact ? try StoredFile.all(db) : [:]
         let sensitive = Field.allCases.filter(Redactor.isSensitive)
         return try Row.fetchAll(db, sql: """
             SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, r.raw, r.norm
@@ -142,7 +141,7 @@ public struct HTMLReport: Sendable {
             var message: String = r[5] ?? r[3] ?? "rejected"
             if redact {
                 var values: [(Field, String)] = []
-                if let normalized = stored[fileID]?.values(raw: r[6], norm: r[7]) {
+                if let normalized = file?.stored.values(raw: r[6], norm: r[7]) {
                     for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
                 }
                 if let raw: String = r[6], let file {

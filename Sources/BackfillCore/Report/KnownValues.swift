@@ -8,13 +8,12 @@ enum KnownValues {
     private static let sensitive = Field.allCases.filter(Redactor.isSensitive)
 
     static func of(_ db: Database, participantCode: String, files: [Int64: ReportSourceFile]) throws -> [(Field, String)] {
-        let stored = try StoredFile.all(db)
         var values: [(Field, String)] = []
         for row in try Row.fetchAll(db, sql: """
             SELECT file_id, status, raw, norm FROM input_row WHERE participant_code = ?
             """, arguments: [participantCode]) {
             let raw: String? = row["raw"]
-            if let normalized = stored[row["file_id"]]?.values(raw: raw, norm: row["norm"]) {
+            if let normalized = files[row["file_id"]]?.stored.values(raw: raw, norm: row["norm"]) {
                 for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
             }
             guard (row["status"] as String) == "rejected", let raw, let file = files[row["file_id"]] else { continue }

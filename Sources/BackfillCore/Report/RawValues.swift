@@ -10,6 +10,8 @@ struct ReportSourceFile {
     var columns: SourceColumns
     /// The file still has a rejected row.
     var hasRejectedRows: Bool
+    /// Its rows' normalized values, from `raw` and `norm`.
+    var stored: StoredFile
 
     /// Every ingested file by id (a database holds few files).
     static func all(_ db: Database) throws -> [Int64: ReportSourceFile] {
@@ -22,10 +24,10 @@ struct ReportSourceFile {
             """) {
             let path: String = row["path"]
             let format = InputFormat(rawValue: row["format"]) ?? .csv
+            let columns = SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"])
             files[row["id"]] = ReportSourceFile(
-                name: inputDisplayName(path), format: format,
-                columns: SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"]),
-                hasRejectedRows: row["rejected"])
+                name: inputDisplayName(path), format: format, columns: columns, hasRejectedRows: row["rejected"],
+                stored: StoredFile(name: inputDisplayName(path), cells: FieldCells(columns)))
         }
         return files
     }

@@ -144,7 +144,7 @@ struct JobStore {
         query.bind(1, rowRange.lowerBound)
         query.bind(2, rowRange.upperBound)
         defer { query.reset() }
-        let files = try storedFiles()
+        let files = try StoredFile.all(db)
         let noJobsYet = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
         // Into an empty job table, the job indexes are built once at the end, in sorted passes, instead of being
         // updated row by row (same transaction: a rollback brings them back).
@@ -165,7 +165,7 @@ struct JobStore {
         let stage = WorkerStage<StoredParticipant, FoldedParticipant>(workers: 2) { p in
             let rows = p.rows.map { r -> Fold.Row in
                 let file = files[r.fileID]
-                let values = StoredValues.decode(r.norm) { r.raw.flatMap { file?.cells.cells($0) } ?? StoredFile.noValues }
+                let values = file?.values(raw: r.raw, norm: r.norm) ?? StoredFile.noValues
                 return Fold.Row(file: file?.name ?? "file \(r.fileID)", line: r.line, platformUpdatedAt: r.platformUpdatedAt,
                                 values: values, rejection: r.rejection)
             }
@@ -321,11 +321,6 @@ struct JobStore {
             """)
         return try Row.fetchAll(statement, arguments: [participantCode, platformUpdatedAt, RowStatus.rejected, beforeID])
             .map(Self.storedRow)
-    }
-
-    /// Every stored file by id: its display name and how to read its records' field cells.
-    func storedFiles() throws -> [Int64: StoredFile] {
-        try StoredFile.all(db)
     }
 
     /// Ids and display names (`file` of `file:line`) of the stored files.

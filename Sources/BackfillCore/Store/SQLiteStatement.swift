@@ -70,14 +70,6 @@ struct FastStatement {
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
 
-    /// The column's bytes, valid only inside `body` (nil for NULL).
-    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
-        if isNull(column) { return body(nil) }
-        let n = Int(sqlite3_column_bytes(handle, column))
-        guard n > 0, let p = sqlite3_column_blob(handle, column) else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeRawBufferPointer(start: p, count: n))
-    }
-
     private func error(_ rc: Int32) -> BackfillError {
         let db = sqlite3_db_handle(handle)
         let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(rc)"

@@ -132,7 +132,6 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             // Sent states from the counts the triggers keep (`send_count`: no walk over every sent job), less the
             // sends of jobs that are no longer current; the sends of held jobs come out of `held` (both sets are
             // small, found through the state index).
-            let sent = ["in_flight", "succeeded", "failed"]
             for row in try Row.fetchAll(db, sql: """
                 SELECT state, n FROM send_count WHERE target_id = ? AND state IN ('in_flight', 'succeeded', 'failed')
                 """, arguments: [targetID]) {
@@ -147,15 +146,8 @@ public struct StatusSummary: Sendable, Codable, Equatable {
                 GROUP BY s.state, j.is_current
                 """, arguments: [targetID, JobState.held.rawValue]) {
                 let n: Int = row["n"]
-                let state: String = row["state"]
-                guard sent.contains(state) else { continue }
-                if (row["is_current"] as Int) == 0 {
-                    jobs[state, default: 0] -= n
-                    ready += n
-                } else {
-                    held -= n
-                    ready += n
-                }
+                ready += n
+                if (row["is_current"] as Int) == 0 { jobs[row["state"], default: 0] -= n } else { held -= n }
             }
         }
         if mode == .history, let targetID {

@@ -43,8 +43,13 @@ enum StoredValues {
 
     /// The normalized values of a stored row (nil = not provided), by `Field.order`. `cells` reads the raw record's
     /// cells; it is only called when `norm` does not hold every value.
-    static func decode(_ norm: UnsafeRawBufferPointer?, cells: () -> [String?]) -> [String?] {
-        guard let norm, let first = norm.first else { return cells() }
+    static func decode(_ norm: [UInt8]?, cells: () -> [String?]) -> [String?] {
+        guard let norm else { return cells() }
+        return norm.withUnsafeBytes { decode($0, cells: cells) }
+    }
+
+    private static func decode(_ norm: UnsafeRawBufferPointer, cells: () -> [String?]) -> [String?] {
+        guard let first = norm.first else { return cells() }
         if first == UInt8(ascii: "[") { return fullForm(norm) }
         var values = cells()
         var i = 0
@@ -73,12 +78,6 @@ enum StoredValues {
             i = end
         }
         return values
-    }
-
-    /// The same, from bytes held in an array.
-    static func decode(_ norm: [UInt8]?, cells: () -> [String?]) -> [String?] {
-        guard let norm else { return cells() }
-        return norm.withUnsafeBytes { decode($0, cells: cells) }
     }
 
     /// A row stored before `0007_compact_rows`: the JSON array of its normalized columns.
@@ -162,9 +161,12 @@ struct StoredFile {
     }
 
     /// The normalized values of a stored row from its `raw` and `norm` columns.
+    func values(raw: String?, norm: [UInt8]?) -> [String?] {
+        StoredValues.decode(norm) { raw.map(cells.cells) ?? Self.noValues }
+    }
+
+    /// The same, with `norm` as GRDB reads a blob.
     func values(raw: String?, norm: Data?) -> [String?] {
-        let cells = { raw.map(self.cells.cells) ?? Self.noValues }
-        guard let norm else { return cells() }
-        return norm.withUnsafeBytes { StoredValues.decode($0, cells: cells) }
+        values(raw: raw, norm: norm.map { [UInt8]($0) })
     }
 }
