@@ -29,7 +29,7 @@ struct CorrectionMatchingTests {
         #expect(try statuses(db) == ["resolved", "accepted", "accepted"])
         #expect(try DatabaseInspection.participants(db, state: "pending") == ["AB12CD"])
         // The correction folds at 2024-01-01: the newer row's email wins.
-        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.body?.contains(#""email":"ann@example.com""#) == true)
+        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.bodyContains(#""email":"ann@example.com""#) == true)
     }
 
     @Test func aHeldParticipantsOwnRowIsANewRowEvenAtTheSameTimestamp() throws {
@@ -53,7 +53,7 @@ struct CorrectionMatchingTests {
         #expect(try statuses(db) == ["accepted", "rejected", "accepted", "ignored"])
         #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.holdReasons ==
             #"[{"source":"\#(path):3","message":"column 'email': expected an email like name@example.com, got 'ann@example'"}]"#)
-        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.body?.contains(#""city":"Austin""#) == true)
+        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.bodyContains(#""city":"Austin""#) == true)
     }
 
     @Test func aCorrectionNamingAnotherParticipantsRowIsANewRowOfItsOwn() throws {
@@ -96,7 +96,7 @@ struct CorrectionMatchingTests {
 
         #expect(report.corrections == CorrectionCounts(applied: 1, stillRejected: 0))
         #expect(try statuses(db) == ["accepted", "resolved", "accepted"])
-        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.body?.contains(#""first_name":"Anne","last_name":"Lee""#) == true)
+        #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.bodyContains(#""first_name":"Anne","last_name":"Lee""#) == true)
         #expect(try FailuresFile.export(db, scratch: scratch, name: "again.csv").rows.isEmpty)
     }
 

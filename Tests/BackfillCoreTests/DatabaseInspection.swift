@@ -8,13 +8,54 @@ struct JobSnapshot: Equatable, CustomStringConvertible {
     var isCurrent: Bool
     var state: String
     var requestID: String?
-    /// The stored body bytes as text.
-    var body: String?
+    /// The stored body bytes, exactly: compare these (never their text, whose `==` and `contains` follow Unicode
+    /// canonical equivalence and so cannot see a byte-level difference).
+    var body: [UInt8]?
     var holdReasons: String?
     var emailConflict: Bool
 
+    /// The body decoded as UTF-8, for messages and descriptions only: never assert on it.
+    var bodyText: String? { body.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// Whether the body holds `fragment`'s UTF-8 bytes as one contiguous run (false without a body).
+    func bodyContains(_ fragment: String) -> Bool {
+        body?.containsUTF8(of: fragment) ?? false
+    }
+
     var description: String {
-        "\(participantCode) current=\(isCurrent) \(state) \(requestID ?? "-") \(body ?? "-") \(holdReasons ?? "-")"
+        "\(participantCode) current=\(isCurrent) \(state) \(requestID ?? "-") \(bodyText ?? "-") \(holdReasons ?? "-")"
+    }
+}
+
+/// Byte-level searches in a body: `fragment` is looked for as its UTF-8 bytes, never through `String`, so text that
+/// is merely canonically equivalent (NFC "é" and NFD "e\u{301}") does not match.
+extension Array where Element == UInt8 {
+    /// Whether these bytes hold `fragment`'s UTF-8 bytes as one contiguous run (an empty fragment always matches).
+    func containsUTF8(of fragment: String) -> Bool {
+        countUTF8(of: fragment) > 0 || fragment.utf8.isEmpty
+    }
+
+    /// Whether these bytes end with `fragment`'s UTF-8 bytes.
+    func hasUTF8Suffix(_ fragment: String) -> Bool {
+        let needle = Array(fragment.utf8)
+        return needle.count <= count && Array(self[(count - needle.count)...]) == needle
+    }
+
+    /// How many non-overlapping runs of `fragment`'s UTF-8 bytes these bytes hold (0 for an empty fragment).
+    func countUTF8(of fragment: String) -> Int {
+        let needle = Array(fragment.utf8)
+        guard !needle.isEmpty, needle.count <= count else { return 0 }
+        var found = 0
+        var i = 0
+        while i + needle.count <= count {
+            if self[i..<(i + needle.count)].elementsEqual(needle) {
+                found += 1
+                i += needle.count
+            } else {
+                i += 1
+            }
+        }
+        return found
     }
 }
 
@@ -30,7 +71,7 @@ enum DatabaseInspection {
                 let body: Data? = row["body"]
                 return JobSnapshot(participantCode: row["participant_code"], isCurrent: row["is_current"],
                                    state: row["state"], requestID: row["request_id"],
-                                   body: body.map { String(decoding: $0, as: UTF8.self) },
+                                   body: body.map { Array($0) },
                                    holdReasons: row["hold_reasons"], emailConflict: row["email_conflict"])
             }
         }

@@ -32,7 +32,7 @@ struct EmailUniquenessTests {
         try ingest("three.csv", "BBB002,2023-01-03,,,bo@example.com\n", into: db)
         #expect(try states(db) == ["AAA001": "pending", "BBB002": "pending"])
         let jobs = try DatabaseInspection.currentJobs(db)
-        #expect(jobs["BBB002"]?.body?.contains(#""email":"bo@example.com""#) == true)
+        #expect(jobs["BBB002"]?.bodyContains(#""email":"bo@example.com""#) == true)
     }
 
     @Test func conflictStaysWhenTheParticipantChangesSomethingElse() throws {

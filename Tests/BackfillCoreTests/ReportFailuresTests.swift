@@ -143,7 +143,7 @@ struct ReportFailuresTests {
     }
 
     /// Bodies compared as stored: the same folded values and timestamp give the same bytes and request_id.
-    func currentBodies(_ queue: DatabaseQueue) throws -> [String: String] {
+    func currentBodies(_ queue: DatabaseQueue) throws -> [String: [UInt8]] {
         try DatabaseInspection.currentJobs(queue).compactMapValues(\.body)
     }
 

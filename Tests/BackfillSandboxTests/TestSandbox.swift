@@ -21,9 +21,14 @@ struct TestSandbox {
     struct Reply {
         let status: Int
         let headers: [(name: String, value: String)]
-        let body: String
+        /// The body exactly as it came: assertions on the body compare these bytes (`String` `==` and `contains`
+        /// follow Unicode canonical equivalence and cannot see a byte-level difference).
+        let bytes: [UInt8]
 
-        var json: JSONValue? { try? JSONParser.parse(Array(body.utf8)) }
+        /// The body decoded as UTF-8, for messages only: never assert on it.
+        var body: String { String(decoding: bytes, as: UTF8.self) }
+
+        var json: JSONValue? { try? JSONParser.parse(bytes) }
 
         func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -128,7 +133,7 @@ struct TestSandbox {
         return Reply(
             status: Int(response.status.code),
             headers: response.headers.map { ($0.name, $0.value) },
-            body: String(buffer: bytes)
+            bytes: Array(bytes.readableBytesView)
         )
     }
 
@@ -143,6 +148,17 @@ struct TestSandbox {
             if ContinuousClock.now > deadline { return state }
             try await Task.sleep(for: .milliseconds(5))
         }
+    }
+}
+
+/// Byte-level searches in a body: `fragment` is looked for as its UTF-8 bytes, never through `String`, so text that
+/// is merely canonically equivalent (NFC "é" and NFD "e\u{301}") does not match.
+extension Array where Element == UInt8 {
+    /// Whether these bytes hold `fragment`'s UTF-8 bytes as one contiguous run (an empty fragment always matches).
+    func containsUTF8(of fragment: String) -> Bool {
+        let needle = Array(fragment.utf8)
+        guard needle.count <= count else { return false }
+        return (0...(count - needle.count)).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }
 

@@ -34,9 +34,10 @@ extension EndToEnd {
 
         static let accessDeniedExcerpt = "Access denied | 127.0.0.1 used Cloudflare to restrict access (error code 1020)"
 
-        func responseBodies(_ db: DatabaseQueue) throws -> [String?] {
+        /// The stored response bodies, as bytes.
+        func responseBodies(_ db: DatabaseQueue) throws -> [[UInt8]?] {
             try db.read { db in
-                try Optional<Data>.fetchAll(db, sql: "SELECT response_body FROM attempt ORDER BY id").map { $0.map { String(decoding: $0, as: UTF8.self) } }
+                try Optional<Data>.fetchAll(db, sql: "SELECT response_body FROM attempt ORDER BY id").map { $0.map { Array($0) } }
             }
         }
 
@@ -60,7 +61,7 @@ extension EndToEnd {
             #expect(attempts.first?.errorClass == "forbidden")
             #expect(attempts.first?.outcome == "stopped")
             #expect(attempts.first?.message == Self.accessDeniedExcerpt)
-            #expect(try responseBodies(db) == [Self.accessDeniedExcerpt])
+            #expect(try responseBodies(db) == [Array(Self.accessDeniedExcerpt.utf8)])
             #expect(try Ledger.jobs(db).allSatisfy { $0.state == "pending" && $0.attempts == 0 })
         }
 
@@ -99,7 +100,7 @@ extension EndToEnd {
             #expect(attempts.count == 3)
             #expect(attempts.allSatisfy { $0.status == 502 && $0.errorClass == "server" && $0.message == "127.0.0.1 | 502: Bad gateway" })
             #expect(attempts.allSatisfy { $0.outcome != "failed" && $0.outcome != "stopped" }, "\(attempts.map(\.outcome))")
-            #expect(try responseBodies(db) == Array(repeating: "127.0.0.1 | 502: Bad gateway", count: 3))
+            #expect(try responseBodies(db) == Array(repeating: Array("127.0.0.1 | 502: Bad gateway".utf8), count: 3))
         }
     }
 }

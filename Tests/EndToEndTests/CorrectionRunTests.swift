@@ -99,10 +99,10 @@ extension EndToEnd {
         }
 
         /// What ingest decided for each participant: its current job's state (`pending` or `held`) and body.
-        func currentJobs(_ db: DatabaseQueue) throws -> [(code: String, state: String, body: String?)] {
+        func currentJobs(_ db: DatabaseQueue) throws -> [(code: String, state: String, body: [UInt8]?)] {
             try db.read { db in
                 try Row.fetchAll(db, sql: "SELECT participant_code, state, body FROM job WHERE is_current = 1 ORDER BY participant_code")
-                    .map { ($0["participant_code"], $0["state"], ($0["body"] as Data?).map { String(decoding: $0, as: UTF8.self) }) }
+                    .map { ($0["participant_code"], $0["state"], ($0["body"] as Data?).map { Array($0) }) }
             }
         }
 
@@ -128,7 +128,8 @@ extension EndToEnd {
             #expect(pending == Set(codes).subtracting(segment))
             for (code, change) in fixed {
                 let body = try #require(jobs.first { $0.code == code }?.body)
-                #expect(body.contains("\"\(change.field.name)\":\"\(change.value)\""), "\(code): \(body)")
+                #expect(body.contains(text: "\"\(change.field.name)\":\"\(change.value)\""),
+                        "\(code): \(String(decoding: body, as: UTF8.self))")
             }
 
             try await withSandbox { sandbox in
