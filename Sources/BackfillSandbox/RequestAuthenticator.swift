@@ -40,8 +40,9 @@ struct RequestAuthenticator: Sendable {
         guard let signature = headers[signatureHeader] else { return Self.missing(signatureHeader) }
         guard let timestamp = headers[timestampHeader] else { return Self.missing(timestampHeader) }
         guard let presentedPassphrase = headers[passphraseHeader] else { return Self.missing(passphraseHeader) }
-        guard key == apiKey else { return Failure(code: "unknown_api_key", message: SandboxMessage.invalidAPIKey) }
-        guard presentedPassphrase == passphrase else {
+        // By bytes, in constant time: `==` would accept a canonically equal spelling of the secret.
+        guard constantTimeEqual(key, apiKey) else { return Failure(code: "unknown_api_key", message: SandboxMessage.invalidAPIKey) }
+        guard constantTimeEqual(presentedPassphrase, passphrase) else {
             return Failure(code: "wrong_passphrase", message: SandboxMessage.invalidPassphrase)
         }
         guard let seconds = Int64(timestamp) else {

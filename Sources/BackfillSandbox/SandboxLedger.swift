@@ -47,8 +47,10 @@ struct SandboxLedger: Sendable {
     let approved: Bool
     let hasRoster: Bool
     private var participants: [String: ParticipantRecord] = [:]
-    /// Lower-cased email -> the participant holding it.
-    private var emailOwners: [String: String] = [:]
+    /// Lower-cased email, by its bytes -> the participant holding it. Bytes, as a database's unique index on the
+    /// lower-cased column compares them: an NFD spelling of an address is another address here (the client
+    /// always sends NFC).
+    private var emailOwners: [EmailKey: String] = [:]
     private var appliedByRequestID: [String: AppliedRequest] = [:]
     /// Applied requests that carried a request_id, by participant and exact body: see `replay(participantCode:body:)`.
     private var appliedByExactBody: [ExactRequest: ByteBuffer] = [:]
@@ -71,7 +73,7 @@ struct SandboxLedger: Sendable {
         for entry in configuration.roster ?? [] {
             let record = ParticipantRecord(entry: entry)
             participants[entry.participantCode] = record
-            if let email = entry.fields[.email], !email.isEmpty { emailOwners[email.lowercased()] = entry.participantCode }
+            if let email = entry.fields[.email], !email.isEmpty { emailOwners[EmailKey(email)] = entry.participantCode }
         }
         rateLimiter = configuration.rateLimit.map { RateLimiter(limit: $0, lockout: configuration.lockout) }
         faults = FaultInjector(
@@ -138,7 +140,7 @@ struct SandboxLedger: Sendable {
         participantCode code: String, submission: PatchSubmission, fields: [Field: String], platformUpdatedAt: String
     ) -> PatchOutcome {
         if let decided = screen(participantCode: code, submission: submission) { return decided }
-        let newEmail = fields[.email].flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let newEmail = fields[.email].flatMap { $0.isEmpty ? nil : EmailKey($0) }
         if let newEmail, let owner = emailOwners[newEmail], owner != code {
             return .badRequest(SandboxMessage.emailInUse)
         }
@@ -148,7 +150,7 @@ struct SandboxLedger: Sendable {
             return .badRequest(SandboxMessage.staleUpdate)
         }
         if let newEmail {
-            if let old = record.fields[.email].map({ $0.lowercased() }), emailOwners[old] == code { emailOwners[old] = nil }
+            if let old = record.fields[.email].map(EmailKey.init), emailOwners[old] == code { emailOwners[old] = nil }
             emailOwners[newEmail] = code
         }
         record.apply(fields, platformUpdatedAt: platformUpdatedAt)
@@ -202,6 +204,19 @@ struct SandboxLedger: Sendable {
             patchesReceived: patchesReceived,
             requestsInProgress: requestsInProgress
         )
+    }
+}
+
+/// An email as the sandbox compares it: lower-cased, then by its UTF-8 bytes.
+private struct EmailKey: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ email: String) {
+        bytes = Array(email.lowercased().utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combineBytes(of: bytes)
     }
 }
 

@@ -43,6 +43,12 @@ public enum USState {
         "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
     ]
 
+    /// Whether `code` is one of `codes`, byte for byte: a canonically equal spelling such as `\u{212A}S` (KELVIN
+    /// SIGN, S) is not `KS`.
+    public static func contains(_ code: String) -> Bool {
+        code.isASCII && codes.contains(code)
+    }
+
     /// The format named in a segment error for a US state.
     public static let format = "two-letter US state code"
 }

@@ -53,7 +53,7 @@ public struct SegmentRules: Sendable {
                 }
                 let country = require(.country)
                 if country == Country.unitedStates {
-                    if let state = require(.state), !USState.codes.contains(state) {
+                    if let state = require(.state), !USState.contains(state) {
                         errors.append(SegmentError(field: .state, kind: .format(USState.format)))
                     }
                 }

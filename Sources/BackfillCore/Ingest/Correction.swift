@@ -79,11 +79,21 @@ enum Correction {
             guard let code = correction.participantCode else { return .lostParticipant(owner) }
             if code != owner { return .otherParticipant(owner) }
         }
-        let same = open.filter { $0.cells == correction.cells }
+        let same = open.filter { $0.cells.map { sameCells($0, correction.cells) } == true }
         if !same.isEmpty && (!correction.accepted || same.contains { $0.rejectCode.map(formCodes.contains) == true }) {
             return .unchanged
         }
         return correction.accepted ? .applied : .replaced
+    }
+
+    /// Whether a correction's cells are the named row's, as a person reads them: the same columns with the same
+    /// text in NFC. Chosen on purpose rather than byte equality: an editor or a spreadsheet that saves the export
+    /// back in NFC (or NFD) has not changed a cell, and such a row must still count as "left as it was". The fold
+    /// reads either spelling as the same NFC value, so nothing that is sent depends on this choice.
+    static func sameCells(_ a: [String: String], _ b: [String: String]) -> Bool {
+        guard a.count == b.count else { return false }
+        let normalized = Dictionary(b.map { ($0.key.nfc, $0.value.nfc) }, uniquingKeysWith: { first, _ in first })
+        return a.allSatisfy { key, value in normalized[key.nfc].map { $0.hasSameBytes(as: value.nfc) } ?? false }
     }
 
     /// What a `backfill_row` cell refers to.

@@ -39,6 +39,7 @@ public final class Ingester {
         do {
             try database.writeWithoutTransaction { db in
                 try RunLock.refuseIfHeld(db, action: "ingest")
+                try refoldPending(db, now: now, report: &report)
                 // SQLite's sorter (the fold's ORDER BY, the index builds) may use a second thread; a smaller page
                 // cache keeps the peak memory where it was.
                 let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -8192
@@ -111,7 +112,7 @@ public final class Ingester {
                     }
                     pipeline.join()
                     phase("read, normalize, store rows")
-                    report.notes = rows.notes
+                    report.notes += rows.notes
                     let digest = hashing.hexDigest()
                     if let earlier = try store.fileWithDigest(digest) {
                         report.unchanged = true
@@ -165,6 +166,24 @@ public final class Ingester {
             report.jobsUnchanged = report.participants
         }
         return report
+    }
+
+    /// Folds again, in a transaction of its own, the participants `0009_exact_bytes` found stored by the release
+    /// that compared values with Swift's canonical `==` (an NFD name was sent decomposed). Those whose body is now
+    /// different get a new job with a new request_id; a note says how many.
+    private func refoldPending(_ db: Database, now: Int64, report: inout IngestReport) throws {
+        let store = try JobStore(db)
+        guard try store.pendingRefoldCount() > 0 else { return }
+        try db.inTransaction(.immediate) {
+            let mode = try IngestMode.resolve(db, requested: nil, displayPath: database.path)
+            let counts = try store.refold(.pending, fold: Fold(rules: rules), mode: mode, now: now)
+            try store.applyEmailUniqueness(mode: mode, now: now)
+            try store.clearPendingRefold()
+            let jobs = mode == .history ? "steps" : "jobs"
+            report.notes.append("folded again \(counts.participants) participants whose rows an earlier release stored "
+                + "without their NFC values: \(counts.created) new \(jobs) (NFC bodies, new request_ids), \(counts.unchanged) unchanged")
+            return .commit
+        }
     }
 
     /// Switches the journal mode (outside any transaction); false when SQLite kept the old one (another

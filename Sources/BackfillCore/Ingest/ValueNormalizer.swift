@@ -81,21 +81,25 @@ public enum ValueNormalizer {
         }
     }
 
-    /// A field's normalized value, or nil when not provided.
+    /// A field's normalized value, or nil when not provided. Always NFC: a case mapping of NFC text need not be
+    /// NFC (`T\u{308}` lower-cases to `t\u{308}`, whose NFC is `ẗ`), so a mapped value is composed again.
     public static func normalize(_ field: Field, _ value: String) -> String? {
         guard let v = clean(value, collapse: collapses(field)) else { return nil }
         switch field {
-        case .email: return v.lowercased()
-        case .state: return v.uppercased()
-        case .country: return Country.canonical(v)
-        case .idNumberType: return snakeCase(v)
+        case .email: return v.lowercased().nfc
+        case .state: return v.uppercased().nfc
+        case .country: return Country.canonical(v).nfc
+        case .idNumberType: return snakeCase(v).nfc
         default: return v
         }
     }
 
-    /// Upper-cased and trimmed; nil when empty.
+    /// Trimmed, with ASCII letters upper-cased; nil when empty. Only ASCII is mapped: `uppercased()` would turn
+    /// `ſ` into `S` or `ﬀ` into `FF`, and accept as a participant code what the API would not.
     public static func participantCode(_ value: String) -> String? {
-        clean(value)?.uppercased()
+        guard let v = clean(value) else { return nil }
+        guard v.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return v }
+        return String(decoding: v.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Whether a normalized participant code has the API's shape: 6 letters or digits.

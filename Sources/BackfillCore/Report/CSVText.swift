@@ -2,9 +2,18 @@
 /// (`input_row.raw`) back into cells with the same leniency as `CSVReader`.
 enum CSVText {
     /// The cell as RFC 4180 text: quoted when it holds a comma, a quote, CR or LF; inner quotes doubled.
+    /// Quotes are doubled byte by byte: a `"` followed by a combining mark is one `Character`, which a search
+    /// for the `Character` `"` would pass over.
     static func quote(_ cell: String) -> String {
         guard cell.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return cell }
-        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(cell.utf8.count + 4)
+        for byte in cell.utf8 {
+            out.append(byte)
+            if byte == 0x22 { out.append(0x22) }
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One record line (no line end) of the given cells.

@@ -25,15 +25,17 @@ enum MessageTemplate {
     static func of(_ message: String, participantCode code: String?) -> String {
         guard !message.isEmpty else { return message }
         // Column names (`column 'Address Line 1': `) are kept as they are; the rest is read word by word.
-        let text = quotedValues(message)
+        let text = ScalarText(quotedValues(message))
         var out = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "column '"), let close = rest[open.upperBound...].range(of: "': ") {
-            out += words(String(rest[..<open.upperBound]), participantCode: code)
-            out += rest[open.upperBound..<close.upperBound]
-            rest = rest[close.upperBound...]
+        var rest = 0
+        while let open = text.firstIndex(of: Redactor.columnOpen, from: rest),
+              let close = text.firstIndex(of: Redactor.columnClose, from: open + Redactor.columnOpen.count) {
+            let nameStart = open + Redactor.columnOpen.count
+            out += words(text[rest..<nameStart], participantCode: code)
+            out += text[nameStart..<(close + Redactor.columnClose.count)]
+            rest = close + Redactor.columnClose.count
         }
-        return out + words(String(rest), participantCode: code)
+        return out + words(text[rest..<text.count], participantCode: code)
     }
 
     private static let separators: Set<Character> = [" ", "\t", "\n", "\r", "'", "\"", ",", ";", "(", ")", "<", ">", "[", "]", "{", "}", "="]
@@ -104,18 +106,20 @@ enum MessageTemplate {
     /// A row check's `got 'VALUE'` (the value ends at a quote followed by the end of the text, `; ` or ` | `, as
     /// `Redactor` reads it) with VALUE replaced by its placeholder.
     static func quotedValues(_ text: String) -> String {
-        guard text.contains("got '") else { return text }
+        let t = ScalarText(text)
+        guard t.firstIndex(of: Redactor.gotOpen, from: 0) != nil else { return text }
         var out = ""
-        var rest = Substring(text)
-        while let got = rest.range(of: "got '") {
-            out += rest[..<got.upperBound]
-            rest = rest[got.upperBound...]
-            guard let valueEnd = Redactor.endOfQuotedValue(rest, from: rest.startIndex) else { continue }
-            let quoted = rest[..<valueEnd]
+        var rest = 0
+        while let got = t.firstIndex(of: Redactor.gotOpen, from: rest) {
+            let valueStart = got + Redactor.gotOpen.count
+            out += t[rest..<valueStart]
+            rest = valueStart
+            guard let valueEnd = Redactor.endOfQuotedValue(t, from: valueStart) else { continue }
+            let quoted = t[valueStart..<valueEnd]
             out += quoted.contains("@") ? email : isNumber(Substring(quoted.trimmingSpaces)) ? number : quoted.isEmpty ? "" : value
-            rest = rest[valueEnd...]
+            rest = valueEnd
         }
-        return out + rest
+        return out + t[rest..<t.count]
     }
 
     /// 8-4-4-4-12 hexadecimal digits.

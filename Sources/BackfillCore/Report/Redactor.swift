@@ -13,15 +13,23 @@ import ParticipantAPI
 public struct Redactor: Sendable {
     /// Where a row check's quoted value (`got 'VALUE'`) ends, reading from `start` (just after the opening
     /// quote): at the quote followed by the end of the text, `; ` (between problems) or ` | ` (between reasons).
-    static func endOfQuotedValue(_ rest: Substring, from start: String.Index) -> String.Index? {
-        var end = start
-        while let q = rest[end...].firstIndex(of: "'") {
-            let after = rest.index(after: q)
-            if after == rest.endIndex || rest[after...].hasPrefix("; ") || rest[after...].hasPrefix(" | ") { return q }
-            end = after
+    static func endOfQuotedValue(_ text: ScalarText, from start: Int) -> Int? {
+        var i = start
+        while let q = text.firstIndex(of: quote, from: i) {
+            if q + 1 == text.count || text.hasPrefix(problemSeparator, at: q + 1) || text.hasPrefix(reasonSeparator, at: q + 1) {
+                return q
+            }
+            i = q + 1
         }
         return nil
     }
+
+    private static let quote = "'".scalarArray
+    private static let problemSeparator = "; ".scalarArray
+    private static let reasonSeparator = " | ".scalarArray
+    static let columnOpen = "column '".scalarArray
+    static let columnClose = "': ".scalarArray
+    static let gotOpen = "got '".scalarArray
 
     /// Fields whose values are masked or reduced to initials; the others (city, state, zip, country,
     /// id_number_type) are shown.
@@ -55,15 +63,15 @@ public struct Redactor: Sendable {
     }
 
     /// `text` with every occurrence of `values` masked, row-check quotes of sensitive columns masked,
-    /// and anything shaped like an email masked.
+    /// and anything shaped like an email masked. Values are found in NFC, scalar by scalar, without case
+    /// (`ScalarText.replacing`).
     public static func scrub(_ text: String, values: [(Field, String)]) -> String {
         var out = text
         // Longest first, so a value containing another is masked whole.
-        let sorted = values.filter { isSensitive($0.0) && $0.1.count >= 2 }.sorted { $0.1.count > $1.1.count }
-        for (field, value) in sorted where out.range(of: value, options: .caseInsensitive) != nil {
-            out = initialledFields.contains(field)
-                ? replacingWords(value, with: redact(field, value), in: out)
-                : out.replacingOccurrences(of: value, with: redact(field, value), options: .caseInsensitive)
+        let sorted = values.filter { isSensitive($0.0) && $0.1.unicodeScalars.count >= 2 }
+            .sorted { $0.1.unicodeScalars.count > $1.1.unicodeScalars.count }
+        for (field, value) in sorted {
+            out = ScalarText.replacing(value, with: redact(field, value), in: out, wordsOnly: initialledFields.contains(field))
         }
         out = maskQuotedValues(out)
         return maskEmails(out)
@@ -72,47 +80,39 @@ public struct Redactor: Sendable {
     /// `text` with `word` (case-insensitively) replaced where it stands as a word: a name is masked in
     /// "Ann Lee" but "Cannot" keeps its letters.
     static func replacingWords(_ word: String, with replacement: String, in text: String) -> String {
-        guard !word.isEmpty else { return text }
-        func isWordCharacter(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber } ?? false }
-        var out = ""
-        var position = text.startIndex
-        while let found = text.range(of: word, options: .caseInsensitive, range: position..<text.endIndex) {
-            let before = found.lowerBound > text.startIndex ? text[text.index(before: found.lowerBound)] : nil
-            let after = found.upperBound < text.endIndex ? text[found.upperBound] : nil
-            out += text[position..<found.lowerBound]
-            out += isWordCharacter(before) || isWordCharacter(after) ? String(text[found]) : replacement
-            position = found.upperBound
-        }
-        return out + text[position...]
+        ScalarText.replacing(word, with: replacement, in: text, wordsOnly: true)
     }
 
     /// Row-check messages read `column 'NAME': ... got 'VALUE'` (problems joined by `; `): masks VALUE when
-    /// NAME maps to a sensitive field.
+    /// NAME maps to a sensitive field. Read scalar by scalar (`ScalarText`).
     static func maskQuotedValues(_ text: String) -> String {
-        guard text.contains("column '") else { return text }
+        let t = ScalarText(text)
+        guard t.firstIndex(of: columnOpen, from: 0) != nil else { return text }
         let resolver = try! ColumnResolver()
         var out = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "column '") {
-            out += rest[..<open.upperBound]
-            rest = rest[open.upperBound...]
-            guard let close = rest.range(of: "': ") else { break }
-            let column = String(rest[..<close.lowerBound])
-            out += rest[..<close.upperBound]
-            rest = rest[close.upperBound...]
-            let nextColumn = rest.range(of: "column '")?.lowerBound ?? rest.endIndex
-            guard let got = rest[..<nextColumn].range(of: "got '") else { continue }
-            guard let valueEnd = Redactor.endOfQuotedValue(rest, from: got.upperBound) else { continue }
-            out += rest[..<got.upperBound]
-            let value = String(rest[got.upperBound..<valueEnd])
+        var rest = 0
+        while let open = t.firstIndex(of: columnOpen, from: rest) {
+            let nameStart = open + columnOpen.count
+            out += t[rest..<nameStart]
+            rest = nameStart
+            guard let close = t.firstIndex(of: columnClose, from: rest) else { break }
+            let column = t[rest..<close]
+            out += t[rest..<(close + columnClose.count)]
+            rest = close + columnClose.count
+            let nextColumn = t.firstIndex(of: columnOpen, from: rest) ?? t.count
+            guard let got = t.firstIndex(of: gotOpen, from: rest, to: nextColumn) else { continue }
+            let valueStart = got + gotOpen.count
+            guard let valueEnd = Redactor.endOfQuotedValue(t, from: valueStart) else { continue }
+            out += t[rest..<valueStart]
+            let value = t[valueStart..<valueEnd]
             if case .field(let field) = resolver.resolve(column), isSensitive(field) {
                 out += redact(field, value.trimmingCharacters(in: .whitespaces))
             } else {
                 out += value
             }
-            rest = rest[valueEnd...]
+            rest = valueEnd
         }
-        return out + rest
+        return out + t[rest..<t.count]
     }
 
     /// Masks every run of characters containing `@` between spaces, quotes and punctuation that frame values.

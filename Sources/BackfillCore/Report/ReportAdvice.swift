@@ -53,7 +53,14 @@ public struct ReportAdvice: Sendable {
     static func shellQuoted(_ word: String) -> String {
         let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,")
         if !word.isEmpty, word.unicodeScalars.allSatisfy(safe.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        // By scalar: a `'` followed by a combining mark is one `Character`, which a `Character` search passes over.
+        var out = String.UnicodeScalarView()
+        out.append("'")
+        for scalar in word.unicodeScalars {
+            if scalar == "'" { out.append(contentsOf: "'\\''".unicodeScalars) } else { out.append(scalar) }
+        }
+        out.append("'")
+        return String(out)
     }
 
     /// One step: what to do, in words, and the commands (in order; may be empty).

@@ -61,7 +61,8 @@ public struct Credentials: Sendable, CustomStringConvertible {
             throw BackfillError("credentials_unreadable", "\(path): cannot read the credentials file as UTF-8 text")
         }
         var values: [String: String] = [:]
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end at LF, CRLF or CR: "\r\n" is one `Character`, which a split on "\n" would not see.
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let eq = trimmed.firstIndex(of: "=") else {

@@ -94,7 +94,7 @@ struct HistoryWriter {
         for e in existing where !e.sent {
             // A corrective job the operator released (`retry --as-latest`) stays released while it is the same fold.
             if let d = desired.first(where: { $0.step == e.step }), d.requestID == e.requestID, d.corrective == e.corrective,
-               d.holds == e.holds || d.corrective {
+               sameBytes(d.holds, e.holds) || d.corrective {
                 kept.insert(e.step)
                 counts.unchanged += 1
                 continue

@@ -128,17 +128,46 @@ struct JobStore {
     /// In history mode each participant's rows become its steps (`HistorySteps`, written by `HistoryWriter`);
     /// the counts are then of steps.
     func refold(rowRange: ClosedRange<Int64>, fold: Fold, mode: IngestMode = .latest, now: Int64) throws -> FoldCounts {
-        // Into an empty database every stored row is this file's: no need to pick the participants it names.
-        let freshLoad = rowRange.lowerBound == 1
-        let filter = (freshLoad
-            ? "r.participant_code IS NOT NULL AND ?1 <= ?2"
-            : "r.participant_code IN (SELECT participant_code FROM input_row WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)")
-            + " AND r.status IN ('\(RowStatus.accepted.rawValue)', '\(RowStatus.rejected.rawValue)')"
+        try refold(.rows(rowRange), fold: fold, mode: mode, now: now)
+    }
+
+    /// Which participants a refold reads.
+    enum FoldSelection {
+        /// Those named by the rows in this range.
+        case rows(ClosedRange<Int64>)
+        /// Those listed in `refold_pending` (`0009_exact_bytes`).
+        case pending
+    }
+
+    /// Participants whose jobs an earlier release folded from values it should have stored in NFC
+    /// (`0009_exact_bytes`): folded again by the next ingest.
+    func pendingRefoldCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM refold_pending") ?? 0
+    }
+
+    func clearPendingRefold() throws {
+        try db.execute(sql: "DELETE FROM refold_pending")
+    }
+
+    func refold(_ selection: FoldSelection, fold: Fold, mode: IngestMode = .latest, now: Int64) throws -> FoldCounts {
+        let rowRange: ClosedRange<Int64>
+        let filter: String
+        switch selection {
+        case .rows(let range):
+            rowRange = range
+            // Into an empty database every stored row is this file's: no need to pick the participants it names.
+            filter = range.lowerBound == 1
+                ? "r.participant_code IS NOT NULL AND ?1 <= ?2"
+                : "r.participant_code IN (SELECT participant_code FROM input_row WHERE id BETWEEN ?1 AND ?2 AND participant_code IS NOT NULL)"
+        case .pending:
+            rowRange = 0...0
+            filter = "r.participant_code IN (SELECT participant_code FROM refold_pending) AND ?1 <= ?2"
+        }
         let query = try FastStatement(db, sql: """
             SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
                    CASE WHEN r.status = 'rejected' THEN r.reject_message END, r.raw, r.norm
             FROM input_row r
-            WHERE \(filter)
+            WHERE \(filter) AND r.status IN ('\(RowStatus.accepted.rawValue)', '\(RowStatus.rejected.rawValue)')
             ORDER BY r.participant_code, r.platform_updated_at, r.id
             """)
         query.bind(1, rowRange.lowerBound)
@@ -286,12 +315,12 @@ struct JobStore {
     }
 
     private static let storedRowColumns = """
-        id, file_id, line, participant_code, platform_updated_at, status, reject_code, reject_message, raw
+        id, file_id, line, participant_code, platform_updated_at, status, reject_code, reject_message, CAST(raw AS BLOB)
         """
 
     private static func storedRow(_ row: Row) -> StoredRow {
         StoredRow(id: row[0], fileID: row[1], line: row[2], participantCode: row[3], platformUpdatedAt: row[4],
-                  status: row[5], rejectCode: row[6], rejectMessage: row[7], raw: row[8])
+                  status: row[5], rejectCode: row[6], rejectMessage: row[7], raw: row.exactText(8))
     }
 
     // A correction file makes these lookups once per row: the statements are prepared once (`cachedStatement`).

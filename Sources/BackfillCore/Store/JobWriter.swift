@@ -52,7 +52,7 @@ struct JobWriter {
         var outcome = Outcome.created
         if let existing {
             let sent = existing.sent
-            if existing.body == result.body && (sent || existing.holds == holds) { return .unchanged }
+            if existing.body == result.body && (sent || sameBytes(existing.holds, holds)) { return .unchanged }
             retire.bind(1, existing.id)
             retire.bind(2, now)
             try retire.execute()

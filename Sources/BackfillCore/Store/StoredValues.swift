@@ -22,9 +22,12 @@ enum StoredValues {
     private static let count = Field.allCases.count
 
     /// `norm` for a row whose normalized values are `values` and whose raw cells are `cells` (both by `Field.order`).
+    ///
+    /// A value is left out only when its bytes are its cell's: Swift's `!=` would call an NFC value equal to its
+    /// NFD cell, and the row would then be read back (and sent) decomposed.
     static func encode(_ values: [String?], over cells: [String?]) -> [UInt8]? {
         var out: [UInt8] = []
-        for i in 0..<count where values[i] != cells[i] {
+        for i in 0..<count where !sameBytes(values[i], cells[i]) {
             guard let value = values[i] else {
                 out.append(UInt8(0x10 + i))
                 continue
@@ -43,9 +46,17 @@ enum StoredValues {
 
     /// The normalized values of a stored row (nil = not provided), by `Field.order`. `cells` reads the raw record's
     /// cells; it is only called when `norm` does not hold every value.
-    static func decode(_ norm: [UInt8]?, cells: () -> [String?]) -> [String?] {
-        guard let norm else { return cells() }
-        return norm.withUnsafeBytes { decode($0, cells: cells) }
+    ///
+    /// A field that `norm` does not list is its cell in NFC. For a row stored now that is the cell itself (its bytes
+    /// were the value's, which is NFC). The release that introduced `0007_compact_rows` (before `0009_exact_bytes`)
+    /// left out values that were merely canonically equal to their cells, such as an NFD name: their value is
+    /// exactly the cell's NFC, so such rows read back as they should have been stored.
+    static func decode(_ norm: [UInt8]?, cells rawCells: () -> [String?]) -> [String?] {
+        withoutActuallyEscaping(rawCells) { rawCells in
+            let cells = { rawCells().map { $0?.nfc } }
+            guard let norm else { return cells() }
+            return norm.withUnsafeBytes { decode($0, cells: cells) }
+        }
     }
 
     private static func decode(_ norm: UnsafeRawBufferPointer, cells: () -> [String?]) -> [String?] {
