@@ -121,13 +121,8 @@ struct MetricsAddress: CustomStringConvertible, Equatable {
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with "127.").
-    var isLoopback: Bool {
-        if host == "localhost" || host == "::1" { return true }
-        var address = in_addr()
-        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
-        return UInt32(bigEndian: address.s_addr) >> 24 == 127
-    }
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with "127."): `Loopback`.
+    var isLoopback: Bool { Loopback.isLoopback(host: host) }
 
     init(host: String, port: Int) {
         self.host = host

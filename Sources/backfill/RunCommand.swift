@@ -123,8 +123,9 @@ struct RunCommand: ParsableCommand {
             LoggingSetup.bootstrap(level: options.logLevel, format: options.logFormat)
             let metricsAddress = try options.metrics.map { try MetricsAddress(parsing: $0, listenAny: options.metricsListenAny) }
             let logger = Logger(label: "backfill.run")
-            let credentials = try Credentials.load(file: options.credentials)
+            // The command line is checked before the credentials: a wrong option is what the operator just typed.
             try configuration.validateOptions()
+            let credentials = try Credentials.load(file: options.credentials)
             if options.dryRun {
                 if options.metrics != nil {
                     throw BackfillError("bad_option", "--metrics has nothing to serve with --dry-run (nothing is sent): leave one out")

@@ -89,8 +89,8 @@ public struct FailureExport: Sendable {
             SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
                    j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
                    \(ReportErrorClass.sql) AS report_class,
-                   r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN r.raw END, r.platform_updated_at,
-                   r.reject_code, r.reject_message, j.step, \(redact ? "r.raw, r.norm" : "NULL, NULL")
+                   r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN \(ExactText.select("r.raw")) END, r.platform_updated_at,
+                   r.reject_code, r.reject_message, j.step, \(redact ? "\(ExactText.select("r.raw")), r.norm" : "NULL, NULL")
             FROM report_job j
             LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
             ORDER BY j.participant_code, r.platform_updated_at, r.id
@@ -118,13 +118,13 @@ public struct FailureExport: Sendable {
             let file = files[fileID]
             let source = "\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)"
             current!.job.sources.append(source)
-            if redact, let normalized = file?.stored.values(raw: r[C.storedRaw], norm: r[C.norm]) {
+            if redact, let normalized = file?.stored.values(raw: r.exactText(C.storedRaw), norm: r[C.norm]) {
                 for field in sensitiveColumns {
                     if let v = normalized[field.order] { current!.job.knownValues.append((field, v)) }
                 }
             }
             guard (r[C.rowStatus] as String) == RowStatus.rejected.rawValue else { continue }
-            var rejected = rejectedRow(source: source, raw: r[C.raw], file: file, message: r[C.rejectMessage] ?? r[C.rejectCode],
+            var rejected = rejectedRow(source: source, raw: r.exactText(C.raw), file: file, message: r[C.rejectMessage] ?? r[C.rejectCode],
                                        participantCode: participant, platformUpdatedAt: r[C.rowUpdatedAt])
             if redact {
                 for field in sensitiveColumns {
@@ -223,7 +223,7 @@ public struct FailureExport: Sendable {
 
     private static func forEachUnusableRow(_ db: Database, files: [Int64: ReportSourceFile], _ body: (FailureRow) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT r.file_id, r.line, r.raw, r.platform_updated_at, r.reject_code, r.reject_message, r.norm
+            SELECT r.file_id, r.line, \(ExactText.select("r.raw")) AS raw, r.platform_updated_at, r.reject_code, r.reject_message, r.norm
             FROM input_row r WHERE r.status = 'rejected' AND r.participant_code IS NULL
             ORDER BY r.id
             """)
@@ -231,7 +231,7 @@ public struct FailureExport: Sendable {
             let fileID: Int64 = r["file_id"]
             let file = files[fileID]
             let message: String? = r["reject_message"]
-            let raw: String? = r["raw"]
+            let raw = r.exactText("raw")
             var row = rejectedRow(source: "\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)", raw: raw, file: file,
                                   message: message ?? r["reject_code"], participantCode: nil,
                                   platformUpdatedAt: r["platform_updated_at"])

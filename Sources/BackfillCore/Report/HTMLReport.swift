@@ -132,7 +132,7 @@ public struct HTMLReport: Sendable {
         let files = try ReportSourceFile.all(db)
         let sensitive = Field.allCases.filter(Redactor.isSensitive)
         return try Row.fetchAll(db, sql: """
-            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, r.raw, r.norm
+            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, \(ExactText.select("r.raw")), r.norm
             FROM input_row r INDEXED BY input_row_rejected WHERE r.status = 'rejected' ORDER BY r.id LIMIT ?
             """, arguments: [rejectedLimit]).map { r in
             let fileID: Int64 = r[0]
@@ -141,10 +141,10 @@ public struct HTMLReport: Sendable {
             var message: String = r[5] ?? r[3] ?? "rejected"
             if redact {
                 var values: [(Field, String)] = []
-                if let normalized = file?.stored.values(raw: r[6], norm: r[7]) {
+                if let normalized = file?.stored.values(raw: r.exactText(6), norm: r[7]) {
                     for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
                 }
-                if let raw: String = r[6], let file {
+                if let raw = r.exactText(6), let file {
                     let read = RawValues.read(raw, file: file)
                     for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
                 }

@@ -10,9 +10,9 @@ enum KnownValues {
     static func of(_ db: Database, participantCode: String, files: [Int64: ReportSourceFile]) throws -> [(Field, String)] {
         var values: [(Field, String)] = []
         for row in try Row.fetchAll(db, sql: """
-            SELECT file_id, status, raw, norm FROM input_row WHERE participant_code = ?
+            SELECT file_id, status, \(ExactText.select("raw")) AS raw, norm FROM input_row WHERE participant_code = ?
             """, arguments: [participantCode]) {
-            let raw: String? = row["raw"]
+            let raw = row.exactText("raw")
             if let normalized = files[row["file_id"]]?.stored.values(raw: raw, norm: row["norm"]) {
                 for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
             }

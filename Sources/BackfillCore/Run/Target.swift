@@ -52,9 +52,8 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
         return Profile.allCases.contains { p in Environment.allCases.contains { URLComponents(string: p.baseURL(environment: $0))?.host == host } }
     }
 
-    /// The loopback interface: a local sandbox.
+    /// The loopback interface: a local sandbox (`Loopback`).
     public var isLoopback: Bool {
-        guard let host else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        host.map(Loopback.isLoopback(host:)) ?? false
     }
 }

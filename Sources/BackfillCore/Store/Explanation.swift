@@ -99,14 +99,14 @@ public struct Explanation: Sendable, Codable {
         let code = ValueNormalizer.participantCode(raw) ?? raw
         let files = try StoredFile.all(db)
         let rows = try Row.fetchAll(db, sql: """
-            SELECT r.file_id, r.line, r.platform_updated_at, r.status, r.reject_message, r.raw, r.norm
+            SELECT r.file_id, r.line, r.platform_updated_at, r.status, r.reject_message, \(ExactText.select("r.raw")) AS raw, r.norm
             FROM input_row r
             WHERE r.participant_code = ?
             ORDER BY r.platform_updated_at, r.id
             """, arguments: [code]).map { row -> SourceRow in
             let fileID: Int64 = row["file_id"]
             let file = files[fileID]
-            let values = file?.values(raw: row["raw"], norm: row["norm"]) ?? StoredFile.noValues
+            let values = file?.values(raw: row.exactText("raw"), norm: row["norm"]) ?? StoredFile.noValues
             var fields: [String: String] = [:]
             for field in Field.allCases {
                 if let v = values[field.order] { fields[field.name] = v }
