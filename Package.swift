@@ -7,7 +7,10 @@ let package = Package(
     products: [
         .executable(name: "backfill", targets: ["backfill"]),
         .library(name: "ParticipantAPI", targets: ["ParticipantAPI"]),
-        .library(name: "BackfillCore", targets: ["BackfillCore"]),
+        .library(name: "BackfillStore", targets: ["BackfillStore"]),
+        .library(name: "BackfillIngest", targets: ["BackfillIngest"]),
+        .library(name: "BackfillRun", targets: ["BackfillRun"]),
+        .library(name: "BackfillReport", targets: ["BackfillReport"]),
         .library(name: "BackfillSandbox", targets: ["BackfillSandbox"]),
     ],
     dependencies: [
@@ -43,14 +46,36 @@ let package = Package(
             path: "migrations",
             resources: [.copy("sql")]
         ),
+        // The pipeline, one module per stage under Sources/BackfillCore (see ARCHITECTURE.md). Store is the only
+        // module with SQL and owns the vocabulary; Ingest, Run and Report each build on Store alone, so a back-edge
+        // (Store calling Ingest, Report calling Run) does not compile.
         .target(
-            name: "BackfillCore",
+            name: "BackfillStore",
             dependencies: [
                 "ParticipantAPI",
                 "BackfillMigrations",
-                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Sources/BackfillCore/Store"
+        ),
+        .target(
+            name: "BackfillIngest",
+            dependencies: [
+                "BackfillStore",
+                "ParticipantAPI",
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/BackfillCore/Ingest"
+        ),
+        .target(
+            name: "BackfillRun",
+            dependencies: [
+                "BackfillStore",
+                "ParticipantAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -59,8 +84,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            path: "Sources/BackfillCore/Run"
+        ),
+        .target(
+            name: "BackfillReport",
+            dependencies: [
+                "BackfillStore",
+                "ParticipantAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Plot", package: "Plot"),
-            ]
+            ],
+            path: "Sources/BackfillCore/Report"
         ),
         .target(
             name: "BackfillSandbox",
@@ -75,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "backfill",
             dependencies: [
-                "BackfillCore",
+                "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport",
                 "BackfillSandbox",
                 "ParticipantAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "BackfillCoreTests",
             dependencies: [
-                "BackfillCore", "ParticipantAPI",
+                "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "ParticipantAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BackfillCore", "BackfillSandbox", "ParticipantAPI",
+                "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "BackfillSandbox", "ParticipantAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,6 +1,9 @@
 import Foundation
 import ArgumentParser
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import GRDB
 
 /// `--db PATH`, shared by every command.

@@ -1,5 +1,8 @@
 import ArgumentParser
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import Foundation
 
 extension IngestMode: ExpressibleByArgument {}

@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Testing
 
 /// The ledger keeps the API's message whichever shape the error body came in.

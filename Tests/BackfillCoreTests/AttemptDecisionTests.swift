@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Testing
 
 /// An outcome becomes the job's next state and the ledger's label; 429s and stops never use up an attempt.

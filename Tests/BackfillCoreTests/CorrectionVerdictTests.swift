@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Testing
 
 /// `Correction`'s pure decisions: what a `backfill_row` cell refers to, and what a correction does to the rows

@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Foundation
 import GRDB
 import ParticipantAPI

@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Testing
 
 /// Exponential backoff with full jitter, capped at 5 minutes, never below Retry-After, giving up at maxAttempts.

@@ -1,4 +1,7 @@
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import Testing
 
 /// `GET /time` is read in both shapes Zero Hash documents; the unit comes from `epoch_units`, else the magnitude.

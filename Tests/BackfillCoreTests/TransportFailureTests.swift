@@ -1,5 +1,8 @@
 import AsyncHTTPClient
-@testable import BackfillCore
+@testable import BackfillIngest
+@testable import BackfillReport
+@testable import BackfillRun
+@testable import BackfillStore
 import NIOCore
 import NIOPosix
 import NIOSSL

@@ -1,4 +1,7 @@
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import BackfillSandbox
 import Foundation
 import ParticipantAPI
@@ -56,7 +59,7 @@ extension EndToEnd {
                 #expect(signer.isValid(signature: signature, timestamp: timestamp, method: "PATCH", path: path, body: Array(body.utf8)))
                 #expect(!signer.isValid(signature: signature, timestamp: timestamp, method: "PATCH", path: path, body: Array((body + " ").utf8)))
                 let seconds = try #require(Int64(timestamp))
-                #expect(abs(seconds - Clock.epochMilliseconds() / 1000) <= 5)
+                #expect(abs(seconds - EpochClock.milliseconds() / 1000) <= 5)
             }
         }
 

@@ -1,4 +1,7 @@
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import BackfillSandbox
 import Foundation
 import GRDB
@@ -194,7 +197,7 @@ extension EndToEnd {
             #expect(exported.contains { $0.participantCode == "HISTAA" && $0.message.hasPrefix("step 1 of 3") && $0.message.contains("steps 2-3 are blocked") })
 
             // The same address, now knowing HISTAA: retry moves step 1 back, and all three follow in order.
-            #expect(try RetryStore.retry(db, filter: RetryFilter(participants: ["HISTAA"]), now: Clock.epochMilliseconds()) == 1)
+            #expect(try RetryStore.retry(db, filter: RetryFilter(participants: ["HISTAA"]), now: EpochClock.milliseconds()) == 1)
             try await withSandbox({ c in
                 c.port = port
                 c.rejectStaleUpdates = true
@@ -241,7 +244,7 @@ extension EndToEnd {
                 #expect(sandbox.snapshot().participant("HISTAA")?.history.count == 4)
                 #expect(sandbox.snapshot().participant("HISTBB")?.history.count == 2)
 
-                #expect(try RetryStore.releaseCorrective(db, participants: ["histbb"], now: Clock.epochMilliseconds()) == ["HISTBB"])
+                #expect(try RetryStore.releaseCorrective(db, participants: ["histbb"], now: EpochClock.milliseconds()) == ["HISTBB"])
                 let third = try await runOffThePool(database: db, configuration: configuration, credentials: sandbox.clientCredentials)
                 #expect(third.succeeded == 1)
                 let bb = sandbox.snapshot().participant("HISTBB")!

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import BackfillSandbox
 import Foundation
 import GRDB

@@ -1,4 +1,7 @@
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import BackfillSandbox
 import Foundation
 import GRDB
@@ -186,10 +189,10 @@ extension EndToEnd {
                     #expect(before.count == n)
 
                     // With no target named, retry means the latest run's target (B), where nothing failed.
-                    #expect(try RetryStore.retry(db, filter: RetryFilter(all: true), now: Clock.epochMilliseconds()) == 0)
+                    #expect(try RetryStore.retry(db, filter: RetryFilter(all: true), now: EpochClock.milliseconds()) == 0)
                     #expect(try RetryStore.count(db, filter: RetryFilter(all: true), target: Self.target(a)) == 1)
                     #expect(try RetryStore.retry(db, filter: RetryFilter(all: true), target: Self.target(a),
-                                                 now: Clock.epochMilliseconds()) == 1)
+                                                 now: EpochClock.milliseconds()) == 1)
                     #expect(try status(db, on: a).jobs == Self.jobs(pending: 1, succeeded: n - 1))
                     #expect(try status(db, on: b).jobs == Self.jobs(succeeded: n))
                     #expect(try sendingRows(db, on: b) == before)

@@ -1,4 +1,7 @@
-import BackfillCore
+import BackfillIngest
+import BackfillReport
+import BackfillRun
+import BackfillStore
 import BackfillSandbox
 import Foundation
 import GRDB

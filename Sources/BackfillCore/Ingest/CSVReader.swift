@@ -1,3 +1,4 @@
+import BackfillStore
 /// One CSV record: its cells, the line it starts on, and its text exactly as read (for the audit trail).
 struct CSVRecord {
     var line: Int

@@ -1,3 +1,4 @@
+import BackfillStore
 /// Carries out the corrections of one ingested failures report inside its transaction, after its rows are
 /// stored and before its participants are folded again: finds the stored row each correction row names,
 /// takes `Correction.verdict` and sets the rows' fates (`resolved`, `ignored`).

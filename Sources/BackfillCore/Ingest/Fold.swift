@@ -1,3 +1,4 @@
+import BackfillStore
 import Crypto
 import Foundation
 import ParticipantAPI
@@ -45,17 +46,8 @@ public struct Fold: Sendable {
         public var source: String { line.map { "\(file):\($0)" } ?? file }
     }
 
-    /// Why a participant is held, and which input rows it comes from.
-    public struct HoldReason: Sendable, Equatable, Codable {
-        /// `file:line` entries, `;`-separated.
-        public var source: String
-        public var message: String
-
-        public init(source: String, message: String) {
-            self.source = source
-            self.message = message
-        }
-    }
+    /// Why a participant is held (stored in `job.hold_reasons`; defined by the store).
+    public typealias HoldReason = BackfillStore.HoldReason
 
     /// The fold of one participant.
     public struct Result: Sendable {

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// History mode's counterpart of `Fold`: one participant's accepted rows become a sequence of steps, one per

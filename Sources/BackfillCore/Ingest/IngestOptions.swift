@@ -1,25 +1,6 @@
+import BackfillStore
 import Foundation
 import ParticipantAPI
-
-/// The format of an input file.
-public enum InputFormat: String, Sendable, CaseIterable {
-    case csv
-    case jsonl
-
-    /// From the file name: `.csv`, `.jsonl`, `.ndjson`, each optionally followed by `.gz`.
-    public static func fromExtension(_ path: String) -> InputFormat? {
-        var name = path.lowercased()
-        if name.hasSuffix(".gz") { name.removeLast(3) }
-        if name.hasSuffix(".csv") { return .csv }
-        if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonl }
-        return nil
-    }
-}
-
-/// How an input is named in messages and `file:line` sources: `-` (standard input) reads `<stdin>`.
-public func inputDisplayName(_ path: String) -> String {
-    path == "-" ? "<stdin>" : path
-}
 
 /// Input text as a file-level error line quotes it: at most `limit` Unicode scalars (then `...`), with control
 /// characters written as `\u{1B}` so the message stays one line. A header can be a whole file's worth of
@@ -66,7 +47,7 @@ public struct IngestOptions: Sendable {
     public static let maxFieldLengthCeiling = (64 * 1024 - 512) / (Field.allCases.count * 4)
 
     public init(format: InputFormat? = nil, mappings: [String] = [], strictColumns: Bool = false,
-                extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = Clock.epochMilliseconds,
+                extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = EpochClock.milliseconds,
                 maxFieldLength: Int = IngestOptions.defaultMaxFieldLength, mode: IngestMode? = nil) {
         self.mode = mode
         self.format = format
@@ -87,12 +68,5 @@ public struct IngestOptions: Sendable {
             throw BackfillError("bad_option", "--max-field-length \(maxFieldLength): expected a number of characters " +
                                 "from 1 to \(IngestOptions.maxFieldLengthCeiling) (longer fields could make a body the API refuses as too large)")
         }
-    }
-}
-
-/// The system clock in the units the database uses.
-public enum Clock {
-    @Sendable public static func epochMilliseconds() -> Int64 {
-        EpochClock.milliseconds()
     }
 }

@@ -1,3 +1,4 @@
+import BackfillStore
 /// What ingesting one file did.
 public struct IngestReport: Sendable {
     public var path: String

@@ -1,3 +1,4 @@
+import BackfillStore
 import Crypto
 import Foundation
 import GRDB
@@ -40,29 +41,7 @@ public final class Ingester {
             try database.writeWithoutTransaction { db in
                 try RunLock.refuseIfHeld(db, action: "ingest")
                 try refoldPending(db, now: now, report: &report)
-                // SQLite's sorter (the fold's ORDER BY, the index builds) may use a second thread; a smaller page
-                // cache keeps the peak memory where it was.
-                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -8192
-                try db.execute(sql: "PRAGMA threads = 2")
-                try db.execute(sql: "PRAGMA cache_size = -4096")
-                defer {
-                    try? db.execute(sql: "PRAGMA threads = 0")
-                    try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
-                }
-                // A first load into an empty database writes each page once, straight into the file: the rollback
-                // journal has nothing to keep for pages that did not exist (and a rollback truncates them), where
-                // the write-ahead log would write every page twice (the log, then the checkpoint). Back to WAL after.
-                // Only when no other connection has the file open (the switch needs that); otherwise WAL as always.
-                let direct = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM input_row)") == true
-                    && Self.switchJournal(db, to: "delete")
-                defer {
-                    if direct {
-                        _ = Self.switchJournal(db, to: "wal")
-                        // The first checkpoint after the switch answers SQLITE_LOCKED once (seen with this schema);
-                        // take that answer here, where nothing is in the log, so the next one (a purge's) works.
-                        _ = try? Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
-                    }
-                }
+                try BulkLoad.tuned(db) { try BulkLoad.firstLoadDirect(db) {
                 try db.inTransaction(.immediate) {
                     let rows: any RowSource = switch format {
                     case .csv: try CSVRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
@@ -123,7 +102,8 @@ public final class Ingester {
                         return .rollback
                     }
                     let columns = SourceColumns(format: format, header: rows.header, resolved: rows.columnTargets)
-                    try store.finishFile(fileID, digest: digest, header: rows.header, columns: columns, report: report,
+                    try store.finishFile(fileID, digest: digest, header: rows.header, columns: columns,
+                                         rows: (report.rowsRead, report.rowsAccepted, report.rowsRejected),
                                          rowRange: firstRowID.map { $0...lastRowID! })
                     if rows.isCorrection { report.corrections = CorrectionCounts() }
                     if let first = firstRowID, let last = lastRowID {
@@ -139,8 +119,7 @@ public final class Ingester {
                             report.notes += notes
                             phase("corrections")
                         }
-                        let fold = Fold(rules: rules)
-                        let counts = try store.refold(rowRange: first...last, fold: fold, mode: mode, now: now)
+                        let counts = try FoldPass(fold: Fold(rules: rules), mode: mode).run(store, .rows(first...last), now: now)
                         report.participants = counts.participants
                         report.jobsCreated = counts.created
                         report.jobsUnchanged = counts.unchanged
@@ -158,6 +137,7 @@ public final class Ingester {
                     }
                     return .commit
                 }
+                } }
             }
         } catch let error as DatabaseError {
             throw BackfillError("database_write", "\(source.name): database error: \(error.message ?? "\(error.resultCode)")")
@@ -176,7 +156,7 @@ public final class Ingester {
         guard try store.pendingRefoldCount() > 0 else { return }
         try db.inTransaction(.immediate) {
             let mode = try IngestMode.resolve(db, requested: nil, displayPath: database.path)
-            let counts = try store.refold(.pending, fold: Fold(rules: rules), mode: mode, now: now)
+            let counts = try FoldPass(fold: Fold(rules: rules), mode: mode).run(store, .pending, now: now)
             try store.applyEmailUniqueness(mode: mode, now: now)
             try store.clearPendingRefold()
             let jobs = mode == .history ? "steps" : "jobs"
@@ -184,13 +164,6 @@ public final class Ingester {
                 + "without their NFC values: \(counts.created) new \(jobs) (NFC bodies, new request_ids), \(counts.unchanged) unchanged")
             return .commit
         }
-    }
-
-    /// Switches the journal mode (outside any transaction); false when SQLite kept the old one (another
-    /// connection has the file open). Every row of the pragma is read, so no statement stays active.
-    private static func switchJournal(_ db: Database, to mode: String) -> Bool {
-        guard let answer = try? String.fetchAll(db, sql: "PRAGMA journal_mode = \(mode)") else { return false }
-        return answer.first?.lowercased() == mode
     }
 
     private func format(of path: String, source: ByteSource) throws -> InputFormat {

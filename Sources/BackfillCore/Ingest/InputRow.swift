@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// One problem that rejects an input row: a stable code, the source column, and a message saying what.

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// Normalizes one input row and applies the row checks, which look at the row alone:

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// Reads `platform_updated_at` as epoch milliseconds from what platforms export:

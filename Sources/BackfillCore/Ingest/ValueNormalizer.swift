@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 import ParticipantAPI
 
@@ -94,18 +95,15 @@ public enum ValueNormalizer {
         }
     }
 
-    /// Trimmed, with ASCII letters upper-cased; nil when empty. Only ASCII is mapped: `uppercased()` would turn
-    /// `ſ` into `S` or `ﬀ` into `FF`, and accept as a participant code what the API would not.
+    /// Trimmed (Unicode white space, like every value), with ASCII letters upper-cased (`ParticipantCode.normalize`);
+    /// nil when empty.
     public static func participantCode(_ value: String) -> String? {
-        guard let v = clean(value) else { return nil }
-        guard v.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return v }
-        return String(decoding: v.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
+        clean(value).flatMap(ParticipantCode.normalize)
     }
 
     /// Whether a normalized participant code has the API's shape: 6 letters or digits.
     public static func isParticipantCode(_ code: String) -> Bool {
-        let u = code.utf8
-        return u.count == 6 && u.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }
+        ParticipantCode.isWellFormed(code)
     }
 
     /// `US Passport` -> `us_passport`, `Non-US passport` -> `non_us_passport`.

@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -76,7 +77,7 @@ public struct FailureExport: Sendable {
     /// One participant while its rows stream by.
     private struct Participant {
         var job: FailureRow
-        var holds: [Fold.HoldReason]
+        var holds: [HoldReason]
         var emailConflict: Bool
         var email: String?
         var rejected: [FailureRow] = []
@@ -183,9 +184,9 @@ public struct FailureExport: Sendable {
             }
         }
         if state == "failed" { row.message = r[C.lastMessage] ?? "" }
-        var holds: [Fold.HoldReason] = []
+        var holds: [HoldReason] = []
         if let json: String = r[C.holdReasons] {
-            holds = try JSONDecoder().decode([Fold.HoldReason].self, from: Data(json.utf8))
+            holds = try JSONDecoder().decode([HoldReason].self, from: Data(json.utf8))
         }
         return Participant(job: row, holds: holds, emailConflict: (r[C.emailConflict] as Int) == 1, email: r[C.email])
     }

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// One row of the failures export: a rejected input row (the cells a person must fix), or a participant failed

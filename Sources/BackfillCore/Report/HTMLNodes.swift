@@ -1,3 +1,4 @@
+import BackfillStore
 import Plot
 
 /// The page's nodes, built with Plot so that text is escaped by default.

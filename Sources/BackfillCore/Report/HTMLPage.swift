@@ -1,3 +1,4 @@
+import BackfillStore
 /// The page's inline style sheet (no `<`, `>` or `&` in it: Plot writes it as is).
 extension HTMLReport {
     static let style = """

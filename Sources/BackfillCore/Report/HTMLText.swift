@@ -1,3 +1,4 @@
+import BackfillStore
 /// Text for the HTML page, which is written as well-formed XHTML (it parses as XML): every dynamic string
 /// goes through `escape`, and the only entities used are XML's own.
 enum HTMLText {

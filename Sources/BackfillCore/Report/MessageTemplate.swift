@@ -1,3 +1,4 @@
+import BackfillStore
 import GRDB
 import ParticipantAPI
 

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// The error classes a report shows. A failed job carries the class of its last attempt (`ErrorClass`,

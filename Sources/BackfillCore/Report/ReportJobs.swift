@@ -1,3 +1,4 @@
+import BackfillStore
 import GRDB
 
 /// The target's current failed and held jobs, read through indexes (`job_send_due` for failed, `job_current_state`

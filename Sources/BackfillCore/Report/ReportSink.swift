@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 
 /// Where a report goes: standard output or a file, written through a 64 KiB buffer so a million-row export

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// ISO-8601 UTC text of epoch milliseconds, as the reports write it: `2024-05-06T07:08:09Z`, with `.123`

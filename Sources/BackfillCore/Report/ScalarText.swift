@@ -1,3 +1,4 @@
+import BackfillStore
 /// A text as Unicode scalars, for reading the tool's own messages exactly and finding values inside them.
 ///
 /// Searching a `String` goes by `Character` (grapheme cluster) and canonical equivalence: a quote followed by a

@@ -1,3 +1,4 @@
+import BackfillStore
 /// Turns one attempt's outcome into the job's next state and the ledger's outcome label. Pure.
 public enum AttemptDecision {
     /// - Parameters:

@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -14,22 +15,12 @@ public enum DryRun {
         let base = configuration.resolvedBaseURL
         var count = 0
         try database.read { db in
-            // What a run on this target would send: its pending jobs (and any a crashed run left in flight). In
-            // history mode, every step not sent there, oldest instant first (a participant's steps in order).
             let scope = try TargetScope.resolve(db, target: configuration.target)
-            let rows = try Row.fetchCursor(db, sql: scope.sql("""
-                SELECT participant_code, request_id, body, step FROM target_job
-                WHERE is_current = 1 AND state IN ('pending', 'in_flight')
-                ORDER BY CASE WHEN step > 0 THEN platform_updated_at END, id
-                """))
-            while let row = try rows.next() {
-                if let limit = configuration.limit, count >= limit { break }
-                let code: String = row["participant_code"]
-                let requestID: String = row["request_id"]
-                let body = Array(row["body"] as Data)
-                let step: Int = row["step"]
+            try scope.forEachUnsent(db) { job in
+                if let limit = configuration.limit, count >= limit { return false }
+                let (code, requestID, body, step) = (job.participantCode, job.requestID, job.body, job.step)
                 let path = Profile.patchPath(participantCode: code)
-                let timestamp = String(Clock.epochMilliseconds() / 1000)
+                let timestamp = String(EpochClock.milliseconds() / 1000)
                 let signature = signer.signature(timestamp: timestamp, method: "PATCH", path: path, body: body)
                 let line: JSONValue = .object([
                     ("method", .string("PATCH")),
@@ -46,6 +37,7 @@ public enum DryRun {
                 ] + (step > 0 ? [(key: "step", value: JSONValue.number(String(step)))] : []))
                 sink(line.jsonText)
                 count += 1
+                return true
             }
         }
         return count

@@ -1,3 +1,4 @@
+import BackfillStore
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -90,10 +91,10 @@ public final class HTTPSender: Sendable {
     /// - Throws: `BackfillError` coded `time_` + the failure (`time_unreachable`, `time_dns`, `time_tls`,
     ///   `time_network`, `time_timeout`) with the transport failure's message, or `time_unreadable`.
     public func measureClockOffset(timeout: Duration) throws -> Int64 {
-        let before = Clock.epochMilliseconds()
+        let before = EpochClock.milliseconds()
         let request = try HTTPClient.Request(url: baseURL + "/time", method: .GET)
         let result = Result { try probe.execute(request: request, deadline: .now() + TimeAmount(timeout)).wait() }
-        let after = Clock.epochMilliseconds()
+        let after = EpochClock.milliseconds()
         let response: HTTPClient.Response
         switch result {
         case .success(let r): response = r
@@ -124,7 +125,7 @@ public final class HTTPSender: Sendable {
     public func send(_ job: ClaimedJob, timeout: Duration,
                      onSent: @escaping @Sendable () -> Void = {}) -> EventLoopFuture<SendResult> {
         let path = Profile.patchPath(participantCode: job.participantCode)
-        let startedAt = Clock.epochMilliseconds()
+        let startedAt = EpochClock.milliseconds()
         let timestamp = String((startedAt + clockOffset) / 1000)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
@@ -139,7 +140,7 @@ public final class HTTPSender: Sendable {
         do {
             request = try HTTPClient.Request(url: baseURL + path, method: .PATCH, headers: headers, body: .bytes(job.body))
         } catch {
-            let now = Clock.epochMilliseconds()
+            let now = EpochClock.milliseconds()
             return client.eventLoopGroup.next().makeSucceededFuture(
                 SendResult(status: nil, body: [], failure: .connection("request to \(endpoint) not sent: bad URL (\(error))"),
                            startedAt: startedAt, endedAt: now))
@@ -151,10 +152,10 @@ public final class HTTPSender: Sendable {
                 // An HTML page (a proxy's 403 or 5xx) is kept as a short excerpt, not whole.
                 SendResult(status: answer.status, retryAfter: answer.retryAfter.flatMap(HTTPSender.parseRetryAfter),
                            body: APIErrorMessage.kept(answer.body), failure: nil, httpVersion: answer.version,
-                           startedAt: startedAt, endedAt: Clock.epochMilliseconds())
+                           startedAt: startedAt, endedAt: EpochClock.milliseconds())
             }.recover { error in
                 SendResult(status: nil, body: [], failure: TransportFailure(error, endpoint: endpoint),
-                           startedAt: startedAt, endedAt: Clock.epochMilliseconds())
+                           startedAt: startedAt, endedAt: EpochClock.milliseconds())
             }
     }
 

@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// How many requests may be in flight at once. Pure: latencies come in, a size comes out.

@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 /// What one attempt's answer means for its job and for the run. Pure: `classify` decides, the worker pool acts.
 public enum Outcome: Sendable, Equatable {
@@ -18,49 +19,6 @@ public enum Outcome: Sendable, Equatable {
         case .succeeded: nil
         case .failed(let c), .retry(let c, _), .stop(let c): c
         case .rateLimited: .rateLimited
-        }
-    }
-}
-
-/// Stable error classes: ledger column values, report groups and metric labels.
-public enum ErrorClass: String, Sendable, CaseIterable, Codable {
-    /// 400 about the body (fields, formats).
-    case validation
-    /// 400 "Data segment validation failed...".
-    case segment
-    /// 400 "... is not a customer" or 403 "... is not a customer of ...".
-    case notCustomer = "not_customer"
-    /// 403 "... is not allowed to submit/update customers", a 403 that is not the API's JSON, and other 403s.
-    case forbidden
-    /// 400 about request_id / payload reuse.
-    case idempotencyConflict = "idempotency_conflict"
-    /// 401.
-    case unauthorized
-    /// 404 on the route.
-    case notFound = "not_found"
-    case rateLimited = "rate_limited"
-    /// 5xx (HTML pages of a proxy in front of the API included), 408, 409, 425.
-    case server
-    /// Connection refused, reset or closed: no answer.
-    case network
-    /// No answer within --timeout: the update may or may not have been applied.
-    case timeout
-    /// TLS handshake or certificate failure.
-    case tls
-    /// The host name does not resolve.
-    case dns
-    /// The run saw the same answer too many times in a row.
-    case repeated
-    /// A lost attempt of a crashed run.
-    case interrupted
-    /// Any other status.
-    case unexpected
-
-    /// Failed jobs of this class may succeed if sent again as they are (`backfill retry --class`).
-    public var isWorthRetrying: Bool {
-        switch self {
-        case .server, .network, .timeout, .rateLimited, .interrupted, .repeated: true
-        default: false
         }
     }
 }

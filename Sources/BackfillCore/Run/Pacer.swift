@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// Decides when the next request may start. Pure: time comes in as `now` (a `Duration` since the run began).

@@ -1,3 +1,4 @@
+import BackfillStore
 /// When to try a job again: exponential backoff with full jitter, capped, honouring Retry-After. Pure.
 ///
 /// The delay before attempt `n + 1` (after `n` failed attempts, n >= 1) is a uniform random value in

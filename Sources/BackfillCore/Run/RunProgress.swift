@@ -1,3 +1,4 @@
+import BackfillStore
 import CoreMetrics
 import ParticipantAPI
 

@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 import ParticipantAPI
 

@@ -1,3 +1,5 @@
+import BackfillStore
+import ParticipantAPI
 import Foundation
 import GRDB
 import Logging
@@ -35,14 +37,14 @@ public enum Runner {
         }
 
         let store = try RunStore(database: database, target: configuration.target)
-        let (runID, tookOver) = try store.beginRun(now: Clock.epochMilliseconds(), rate: configuration.rate?.description ?? "unlimited",
+        let (runID, tookOver) = try store.beginRun(now: EpochClock.milliseconds(), rate: configuration.rate?.description ?? "unlimited",
                                                    concurrency: configuration.concurrency)
         if let tookOver {
             logger.notice("took over a stale run lock: \(tookOver) is no longer running")
         }
         var summary: RunSummary
         do {
-            let recovered = try store.recoverInterrupted(now: Clock.epochMilliseconds())
+            let recovered = try store.recoverInterrupted(now: EpochClock.milliseconds())
             if recovered > 0 {
                 logger.notice("\(recovered) job(s) were in flight when an earlier run stopped: sending them again with the same request_id and bytes")
             }
@@ -56,10 +58,10 @@ public enum Runner {
             drift.stop()
             summary.clockOffsetMilliseconds = offset
             summary.target = store.target.name
-            summary.left = try store.left(now: Clock.epochMilliseconds())
+            summary.left = try store.left(now: EpochClock.milliseconds())
             summary.failedByClass = try store.failedByClass()
         } catch {
-            try? store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: 1, stopReason: "\(error)")
+            try? store.endRun(runID, now: EpochClock.milliseconds(), exitCode: 1, stopReason: "\(error)")
             throw error
         }
         var reason: String?
@@ -68,7 +70,7 @@ public enum Runner {
         case .stopped(let code, let message): reason = "\(code): \(message)"
         case .interrupted(let signal): reason = signalName(signal)
         }
-        try store.endRun(runID, now: Clock.epochMilliseconds(), exitCode: summary.exitCode, stopReason: reason)
+        try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stopReason: reason)
         return summary
     }
 

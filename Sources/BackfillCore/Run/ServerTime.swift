@@ -1,3 +1,4 @@
+import BackfillStore
 import ParticipantAPI
 
 /// Reads the server's clock out of a `GET /time` answer. Zero Hash's documents show two shapes, both accepted:

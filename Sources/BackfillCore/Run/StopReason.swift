@@ -1,3 +1,4 @@
+import BackfillStore
 /// What a run-stopping answer was, in words: the fact the ledger and the summary keep. What the operator should
 /// check (which flag, which variable) is the executable's to add, since it knows the command line.
 public enum StopReason {

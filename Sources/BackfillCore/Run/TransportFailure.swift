@@ -1,3 +1,4 @@
+import BackfillStore
 import AsyncHTTPClient
 import Foundation
 import NIOCore

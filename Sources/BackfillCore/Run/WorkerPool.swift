@@ -1,3 +1,5 @@
+import BackfillStore
+import ParticipantAPI
 import Dispatch
 import Foundation
 import Logging
@@ -85,7 +87,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     private func deliver(_ event: SendLoop.Event) {
         dispatchPrecondition(condition: .onQueue(control))
-        let actions = loop.handle(event, now: now, wallNow: Clock.epochMilliseconds())
+        let actions = loop.handle(event, now: now, wallNow: EpochClock.milliseconds())
         for action in actions { perform(action) }
     }
 
@@ -95,7 +97,7 @@ public final class WorkerPool: @unchecked Sendable {
             writer.async { [self] in
                 let result = Result {
                     try record(records)
-                    return try store.claim(limit: limit, now: Clock.epochMilliseconds())
+                    return try store.claim(limit: limit, now: EpochClock.milliseconds())
                 }
                 control.async { [self] in
                     switch result {
@@ -113,7 +115,7 @@ public final class WorkerPool: @unchecked Sendable {
                 }
             }
         case .release(let ids):
-            writer.async { [self] in try? store.release(ids, now: Clock.epochMilliseconds()) }
+            writer.async { [self] in try? store.release(ids, now: EpochClock.milliseconds()) }
         case .checkDue:
             writer.async { [self] in
                 let due = try? store.nextDue()
@@ -151,7 +153,7 @@ public final class WorkerPool: @unchecked Sendable {
                 defer { marks.removeAll(keepingCapacity: true) }
                 return marks
             }
-            do { try store.markStarted(ids, now: Clock.epochMilliseconds()) } catch {
+            do { try store.markStarted(ids, now: EpochClock.milliseconds()) } catch {
                 control.async { [self] in deliver(.storeFailed("\(error)")) }
             }
         }
@@ -169,7 +171,7 @@ public final class WorkerPool: @unchecked Sendable {
                 switch result {
                 case .success(let r): answer = r
                 case .failure(let error):
-                    let t = Clock.epochMilliseconds()
+                    let t = EpochClock.milliseconds()
                     answer = SendResult(status: nil, body: [], failure: .connection("\(error)"), startedAt: t, endedAt: t)
                 }
                 self.control.async { self.deliver(.answered(job, answer, latency: latency)) }

@@ -152,7 +152,7 @@ public enum BackfillDatabase {
         try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
     }
 
-    static func migrator() throws -> DatabaseMigrator {
+    package static func migrator() throws -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for step in try Migrations.all() {
             migrator.registerMigration(step.name) { db in

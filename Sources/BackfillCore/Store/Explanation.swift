@@ -49,7 +49,7 @@ public struct Explanation: Sendable, Codable {
         public var requestID: String?
         /// The exact body bytes as text.
         public var body: String?
-        public var holdReasons: [Fold.HoldReason]
+        public var holdReasons: [HoldReason]
         /// Other participants whose folded email is the same.
         public var emailConflictWith: [String]
         /// History mode: the step's place in the participant's sequence (1-based); 0 in latest mode.
@@ -86,7 +86,7 @@ public struct Explanation: Sendable, Codable {
     /// The current jobs: the participant's one job, or its steps in order.
     public var currentJobs: [JobVersion] { jobs.filter(\.isCurrent) }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case rows, jobs, target, mode
         case participantCode = "participant_code"
         case stateOnTarget = "state_on_target"
@@ -96,7 +96,7 @@ public struct Explanation: Sendable, Codable {
     /// - Parameter scope: the target of the first line; nil: the latest run's.
     public static func read(_ db: Database, participantCode raw: String, scope: TargetScope? = nil) throws -> Explanation? {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
-        let code = ValueNormalizer.participantCode(raw) ?? raw
+        let code = ParticipantCode.normalize(raw) ?? raw
         let files = try StoredFile.all(db)
         let rows = try Row.fetchAll(db, sql: """
             SELECT r.file_id, r.line, r.platform_updated_at, r.status, r.reject_message, \(ExactText.select("r.raw")) AS raw, r.norm
@@ -121,7 +121,7 @@ public struct Explanation: Sendable, Codable {
             FROM job WHERE participant_code = ? ORDER BY is_current DESC, CASE WHEN is_current = 1 THEN step END, id DESC
             """, arguments: [code]).map { row -> JobVersion in
             let holds: String? = row["hold_reasons"]
-            let reasons = try holds.map { try JSONDecoder().decode([Fold.HoldReason].self, from: Data($0.utf8)) } ?? []
+            let reasons = try holds.map { try JSONDecoder().decode([HoldReason].self, from: Data($0.utf8)) } ?? []
             var conflicts: [String] = []
             if (row["email_conflict"] as Int) == 1, let email: String = row["email"] {
                 conflicts = try String.fetchAll(db, sql: """
@@ -160,7 +160,7 @@ public struct Explanation: Sendable, Codable {
     }
 
     /// History mode: where the participant's steps stand, in words (`2 of 3 steps succeeded; step 3 pending`).
-    static func participantState(_ steps: [JobVersion]) -> String? {
+    package static func participantState(_ steps: [JobVersion]) -> String? {
         guard !steps.isEmpty else { return nil }
         let done = steps.filter { $0.stateOnTarget == SendState.succeeded.rawValue }.count
         var text = "\(done) of \(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"

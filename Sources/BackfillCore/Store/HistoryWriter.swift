@@ -23,11 +23,11 @@ public enum HistoryHold {
 ///   already sent and is still the fold is left as it is.
 /// - A held participant (the hold rules of latest mode) gets one held job after its sent steps, with the fold's
 ///   body as far as it folds and the history's hold reasons.
-struct HistoryWriter {
-    struct Counts {
-        var created = 0
-        var unchanged = 0
-        var superseded = 0
+package struct HistoryWriter {
+    package struct Counts {
+        package var created = 0
+        package var unchanged = 0
+        package var superseded = 0
     }
 
     private struct Existing {
@@ -57,7 +57,7 @@ struct HistoryWriter {
     private let now: Int64
     private let noJobsYet: Bool
 
-    init(_ db: Database, now: Int64, noJobsYet: Bool = false) throws {
+    package init(_ db: Database, now: Int64, noJobsYet: Bool = false) throws {
         self.now = now
         self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
@@ -74,7 +74,7 @@ struct HistoryWriter {
     }
 
     /// - Parameter fold: latest mode's fold of the same rows, computed only when a hold or a correction needs it.
-    func write(_ history: HistorySteps.Result, fold: () -> Fold.Result) throws -> Counts {
+    package func write(_ history: StepsDraft, fold: () -> JobDraft) throws -> Counts {
         let code = history.participantCode
         var existing: [Existing] = []
         if !noJobsYet {
@@ -123,13 +123,13 @@ struct HistoryWriter {
     }
 
     /// The jobs the participant should have after its sent steps.
-    private func plan(_ history: HistorySteps.Result, sent: [Existing], lastSent: Int, fold: () -> Fold.Result) -> [Desired] {
+    private func plan(_ history: StepsDraft, sent: [Existing], lastSent: Int, fold: () -> JobDraft) -> [Desired] {
         let code = history.participantCode
-        func folded(step: Int, holds: [Fold.HoldReason], corrective: Bool) -> Desired {
+        func folded(step: Int, holds: [HoldReason], corrective: Bool) -> Desired {
             let f = fold()
             let reasons = f.isHeld && !corrective ? f.holdReasons : holds
             return Desired(step: step, held: true, corrective: corrective && !f.isHeld, requestID: f.requestID, body: f.body,
-                           platformUpdatedAt: f.platformUpdatedAt, email: f.values[.email],
+                           platformUpdatedAt: f.platformUpdatedAt, email: f.email,
                            holds: JobWriter.holdJSON(reasons.isEmpty ? holds : reasons), rowCount: f.rowCount)
         }
         if history.isHeld {
@@ -146,8 +146,8 @@ struct HistoryWriter {
         if last.corrective, last.requestID == fold().requestID { return [] }
         let at = steps.first { $0.step == diverged.step }
         let sources = at.flatMap { d in history.steps.first { $0.number == d.step }?.sources } ?? []
-        let reason = Fold.HoldReason(source: sources.joined(separator: ";"),
-                                     message: HistoryHold.outOfOrder(sentStep: diverged.step, participantCode: code))
+        let reason = HoldReason(source: sources.joined(separator: ";"),
+                                message: HistoryHold.outOfOrder(sentStep: diverged.step, participantCode: code))
         return [folded(step: lastSent + 1, holds: [reason], corrective: true)]
     }
 }

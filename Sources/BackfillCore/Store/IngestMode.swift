@@ -16,7 +16,7 @@ public enum IngestMode: String, Sendable, Codable, CaseIterable, DatabaseValueCo
     /// The mode an ingest works in: the one asked for, which must be the database's own once the database has
     /// any file; a database with no file yet takes the mode asked for (default `latest`) and keeps it.
     /// - Parameter displayPath: the database as the operator named it, for the refusal.
-    static func resolve(_ db: Database, requested: IngestMode?, displayPath: String) throws -> IngestMode {
+    package static func resolve(_ db: Database, requested: IngestMode?, displayPath: String) throws -> IngestMode {
         let hasFiles = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM source_file)") ?? false
         if !hasFiles {
             let mode = requested ?? .latest

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import ParticipantAPI
 
-/// Writes a fold result as the participant's current job.
+/// Writes a participant's job draft (latest mode's fold) as its current job.
 ///
 /// - no current job: a new one (pending, or held);
 /// - same body and hold reasons as the current job: unchanged;
@@ -10,8 +10,8 @@ import ParticipantAPI
 /// - the current job was sent to some target (in flight, succeeded, failed there, or attempted): a new job
 ///   only if the payload changed; the sent one keeps its sending rows for the audit trail. Every target the
 ///   new job was not sent to sees it as pending.
-struct JobWriter {
-    enum Outcome { case created, unchanged, replaced }
+package struct JobWriter {
+    package enum Outcome { case created, unchanged, replaced }
 
     private let find: FastStatement
     private let insert: FastStatement
@@ -20,7 +20,7 @@ struct JobWriter {
     /// The job table was empty when the fold began: every participant is new, no lookup needed.
     private let noJobsYet: Bool
 
-    init(_ db: Database, now: Int64, noJobsYet: Bool = false) throws {
+    package init(_ db: Database, now: Int64, noJobsYet: Bool = false) throws {
         self.now = now
         self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
@@ -39,7 +39,7 @@ struct JobWriter {
             """)
     }
 
-    func write(_ result: Fold.Result) throws -> Outcome {
+    package func write(_ result: JobDraft) throws -> Outcome {
         let holds = result.isHeld ? Self.holdJSON(result.holdReasons) : nil
         var existing: (id: Int64, sent: Bool, body: [UInt8]?, holds: String?)?
         if !noJobsYet {
@@ -63,7 +63,7 @@ struct JobWriter {
         insert.bind(3, result.requestID)
         insert.bind(4, result.body)
         insert.bind(5, result.platformUpdatedAt)
-        insert.bind(6, result.values[.email])
+        insert.bind(6, result.email)
         insert.bind(7, holds)
         insert.bind(8, Int64(result.rowCount))
         insert.bind(9, now)
@@ -71,7 +71,7 @@ struct JobWriter {
         return outcome
     }
 
-    static func holdJSON(_ reasons: [Fold.HoldReason]) -> String {
+    package static func holdJSON(_ reasons: [HoldReason]) -> String {
         var out: [UInt8] = []
         JSONWriter.write(.array(reasons.map { .object([("source", .string($0.source)), ("message", .string($0.message))]) }),
                          into: &out)

@@ -23,7 +23,7 @@ public struct RetryFilter: Sendable, Equatable {
         self.since = since
     }
 
-    var hasFilters: Bool { !classes.isEmpty || !statuses.isEmpty || !participants.isEmpty || since != nil }
+    package var hasFilters: Bool { !classes.isEmpty || !statuses.isEmpty || !participants.isEmpty || since != nil }
 
     /// Throws when nothing is asked for, when `all` is combined with a filter, or for an unknown class.
     public func validate() throws {
@@ -41,13 +41,13 @@ public struct RetryFilter: Sendable, Equatable {
         for s in statuses where !(100...599).contains(s) {
             throw BackfillError("retry_bad_status", "--status \(s): expected an HTTP status between 100 and 599")
         }
-        for p in participants where ValueNormalizer.participantCode(p).map(ValueNormalizer.isParticipantCode) != true {
+        for p in participants where ParticipantCode.normalize(p).map(ParticipantCode.isWellFormed) != true {
             throw BackfillError("retry_bad_participant", "--participant '\(p)': expected 6 letters or digits")
         }
     }
 
     /// SQL conditions over `job_send` (one target's rows) and their arguments.
-    func whereClause(targetID: Int64) -> (sql: String, arguments: StatementArguments) {
+    package func whereClause(targetID: Int64) -> (sql: String, arguments: StatementArguments) {
         var parts = ["target_id = ?", "state = 'failed'"]
         var arguments: [(any DatabaseValueConvertible)?] = [targetID]
         var jobParts = ["is_current = 1"]
@@ -59,7 +59,7 @@ public struct RetryFilter: Sendable, Equatable {
         }
         list("error_class", classes)
         list("last_status", statuses)
-        let codes = participants.map { ValueNormalizer.participantCode($0) ?? $0 }
+        let codes = participants.map { ParticipantCode.normalize($0) ?? $0 }
         if !codes.isEmpty {
             jobParts.append("participant_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
             jobArguments += codes.map { $0 as (any DatabaseValueConvertible)? }
@@ -106,7 +106,7 @@ public enum RetryStore {
             }
             var released: [String] = []
             for raw in participants {
-                let code = ValueNormalizer.participantCode(raw) ?? raw
+                let code = ParticipantCode.normalize(raw) ?? raw
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT id, email_conflict FROM job
                     WHERE participant_code = ? AND is_current = 1 AND corrective = 1 AND state = 'held'

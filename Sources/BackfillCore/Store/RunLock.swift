@@ -88,12 +88,12 @@ public enum RunLock {
         return .cleared(holder)
     }
 
-    static func isAlive(_ pid: Int32) -> Bool {
+    package static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// `boot id:start time in clock ticks since boot` of a process, from /proc; nil where /proc is missing.
-    static func processStart(_ pid: Int32) -> String? {
+    package static func processStart(_ pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.

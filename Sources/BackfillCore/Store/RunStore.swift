@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ParticipantAPI
 import Synchronization
 
 /// A job handed to a worker: what is sent, exactly as stored by ingest.
@@ -10,6 +11,14 @@ public struct ClaimedJob: Sendable {
     public var body: [UInt8]
     /// Attempts used before this one.
     public var attempts: Int
+
+    public init(id: Int64, participantCode: String, requestID: String, body: [UInt8], attempts: Int) {
+        self.id = id
+        self.participantCode = participantCode
+        self.requestID = requestID
+        self.body = body
+        self.attempts = attempts
+    }
 }
 
 /// The end of one attempt, as written to the ledger and to its job.
@@ -27,6 +36,21 @@ public struct AttemptRecord: Sendable {
     public var responseBody: [UInt8]?
     /// What happens to the job.
     public var transition: JobTransition
+
+    public init(jobID: Int64, number: Int, requestID: String, startedAt: Int64, endedAt: Int64, status: Int?,
+                outcome: String, errorClass: String?, message: String?, responseBody: [UInt8]?, transition: JobTransition) {
+        self.jobID = jobID
+        self.number = number
+        self.requestID = requestID
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.status = status
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.message = message
+        self.responseBody = responseBody
+        self.transition = transition
+    }
 }
 
 /// The state a job moves to after an attempt. Decided by the pool (pure), carried out here.
@@ -65,7 +89,7 @@ public final class RunStore: Sendable {
     public init(database: DatabaseQueue, target: Target) throws {
         self.database = database
         (self.target, self.mode) = try database.write { db in
-            (try TargetStore.findOrCreate(db, target, now: Clock.epochMilliseconds()), try IngestMode.stored(db))
+            (try TargetStore.findOrCreate(db, target, now: EpochClock.milliseconds()), try IngestMode.stored(db))
         }
     }
 
@@ -338,6 +362,13 @@ extension RunStore {
         /// failed step back to pending (not in `total`: a resume does not send them).
         public var blocked = 0
         public var total: Int { pending + retryLater + inFlight }
+
+        public init(pending: Int = 0, retryLater: Int = 0, inFlight: Int = 0, blocked: Int = 0) {
+            self.pending = pending
+            self.retryLater = retryLater
+            self.inFlight = inFlight
+            self.blocked = blocked
+        }
     }
 
     public func left(now: Int64) throws -> Left {

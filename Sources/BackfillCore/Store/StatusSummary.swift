@@ -74,7 +74,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     }
 
     /// History mode: participants by where their current steps stand on one target.
-    static func participantCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
+    package static func participantCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
         var out = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
         for row in try Row.fetchAll(db, sql: """
             SELECT participant_state, count(*) AS n FROM (
@@ -94,7 +94,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     }
 
     /// History mode: ready steps not sent to the target that come after a step that failed there.
-    static func blockedCount(_ db: Database, targetID: Int64) throws -> Int {
+    package static func blockedCount(_ db: Database, targetID: Int64) throws -> Int {
         try Int.fetchOne(db, sql: """
             SELECT count(DISTINCT n.id)
             FROM job_send ps
@@ -160,7 +160,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         return jobs
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case target, jobs, targets
         case earlierJobs = "earlier_jobs"
         case files

@@ -18,14 +18,14 @@ import ParticipantAPI
 ///
 /// Ingest computes `norm` from the same `FieldCells` reading of the raw record that every reader uses, so
 /// reading back is exact by construction, whatever the CSV or JSON reader's leniencies.
-enum StoredValues {
+package enum StoredValues {
     private static let count = Field.allCases.count
 
     /// `norm` for a row whose normalized values are `values` and whose raw cells are `cells` (both by `Field.order`).
     ///
     /// A value is left out only when its bytes are its cell's: Swift's `!=` would call an NFC value equal to its
     /// NFD cell, and the row would then be read back (and sent) decomposed.
-    static func encode(_ values: [String?], over cells: [String?]) -> [UInt8]? {
+    package static func encode(_ values: [String?], over cells: [String?]) -> [UInt8]? {
         var out: [UInt8] = []
         for i in 0..<count where !sameBytes(values[i], cells[i]) {
             guard let value = values[i] else {
@@ -51,7 +51,7 @@ enum StoredValues {
     /// were the value's, which is NFC). The release that introduced `0007_compact_rows` (before `0009_exact_bytes`)
     /// left out values that were merely canonically equal to their cells, such as an NFD name: their value is
     /// exactly the cell's NFC, so such rows read back as they should have been stored.
-    static func decode(_ norm: [UInt8]?, cells rawCells: () -> [String?]) -> [String?] {
+    package static func decode(_ norm: [UInt8]?, cells rawCells: () -> [String?]) -> [String?] {
         withoutActuallyEscaping(rawCells) { rawCells in
             let cells = { rawCells().map { $0?.nfc } }
             guard let norm else { return cells() }
@@ -106,7 +106,7 @@ enum StoredValues {
 /// and the alias table resolve exactly as they did at ingest). Reads the field cells of a raw record: CSV with
 /// `CSVText`'s record grammar, JSONL through `JSONParser` (a string value is its cell; anything else is not a
 /// cell of that field).
-struct FieldCells {
+package struct FieldCells {
     private let format: InputFormat
     /// CSV: the field order of each header position (nil: not an updatable field).
     private let positions: [Int?]
@@ -114,7 +114,7 @@ struct FieldCells {
     private let target: (String) -> ColumnTarget
 
     /// The cells of a stored file's records.
-    init(_ columns: SourceColumns) {
+    package init(_ columns: SourceColumns) {
         format = columns.format
         target = { columns.target($0) }
         positions = columns.header.map { name in
@@ -124,14 +124,14 @@ struct FieldCells {
 
     /// The cells of the records of a file being read: CSV columns as resolved from its header, JSONL keys
     /// through `target` (the resolver ingest uses, whose answers `source_file.columns` stores).
-    init(format: InputFormat, columns: [(name: String, target: ColumnTarget)], target: @escaping (String) -> ColumnTarget) {
+    package init(format: InputFormat, columns: [(name: String, target: ColumnTarget)], target: @escaping (String) -> ColumnTarget) {
         self.format = format
         self.target = target
         positions = columns.map { if case .field(let field) = $0.target { field.order } else { nil } }
     }
 
     /// The field cells of `raw` by `Field.order`; nil where the cell is empty or absent.
-    func cells(_ raw: String) -> [String?] {
+    package func cells(_ raw: String) -> [String?] {
         var values = [String?](repeating: nil, count: Field.allCases.count)
         switch format {
         case .csv:
@@ -154,14 +154,19 @@ struct FieldCells {
 }
 
 /// A stored input file as readers of its rows need it: the name `file:line` shows, and its records' field cells.
-struct StoredFile {
-    var name: String
-    var cells: FieldCells
+package struct StoredFile {
+    package var name: String
+    package var cells: FieldCells
 
-    static let noValues = [String?](repeating: nil, count: Field.allCases.count)
+    package static let noValues = [String?](repeating: nil, count: Field.allCases.count)
+
+    package init(name: String, cells: FieldCells) {
+        self.name = name
+        self.cells = cells
+    }
 
     /// Every ingested file by id (a database holds few files).
-    static func all(_ db: Database) throws -> [Int64: StoredFile] {
+    package static func all(_ db: Database) throws -> [Int64: StoredFile] {
         var files: [Int64: StoredFile] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, path, format, header, columns FROM source_file") {
             let format = InputFormat(rawValue: row["format"]) ?? .csv
@@ -172,12 +177,12 @@ struct StoredFile {
     }
 
     /// The normalized values of a stored row from its `raw` and `norm` columns.
-    func values(raw: String?, norm: [UInt8]?) -> [String?] {
+    package func values(raw: String?, norm: [UInt8]?) -> [String?] {
         StoredValues.decode(norm) { raw.map(cells.cells) ?? Self.noValues }
     }
 
     /// The same, with `norm` as GRDB reads a blob.
-    func values(raw: String?, norm: Data?) -> [String?] {
+    package func values(raw: String?, norm: Data?) -> [String?] {
         values(raw: raw, norm: norm.map { [UInt8]($0) })
     }
 }

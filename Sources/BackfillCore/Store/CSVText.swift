@@ -1,10 +1,10 @@
 /// One CSV record as text, both ways: RFC 4180 quoting for the reports, and parsing one stored record
 /// (`input_row.raw`) back into cells with the same leniency as `CSVReader`.
-enum CSVText {
+package enum CSVText {
     /// The cell as RFC 4180 text: quoted when it holds a comma, a quote, CR or LF; inner quotes doubled.
     /// Quotes are doubled byte by byte: a `"` followed by a combining mark is one `Character`, which a search
     /// for the `Character` `"` would pass over.
-    static func quote(_ cell: String) -> String {
+    package static func quote(_ cell: String) -> String {
         guard cell.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return cell }
         var out: [UInt8] = [0x22]
         out.reserveCapacity(cell.utf8.count + 4)
@@ -17,14 +17,14 @@ enum CSVText {
     }
 
     /// One record line (no line end) of the given cells.
-    static func line(_ cells: [String]) -> String {
+    package static func line(_ cells: [String]) -> String {
         cells.map(quote).joined(separator: ",")
     }
 
     /// The cells of one record as `CSVReader` stored it: quoted fields with doubled quotes and embedded line
     /// ends; a quote inside an unquoted field kept as is; text after a closing quote appended to the cell.
     /// An unterminated quote takes the rest of the text (the reader refused such files, so it cannot be stored).
-    static func parseRecord(_ text: String) -> [String] {
+    package static func parseRecord(_ text: String) -> [String] {
         var cells: [String] = []
         var text = text
         text.withUTF8 { bytes in
@@ -35,7 +35,7 @@ enum CSVText {
 
     /// Calls `body` with the index and bytes of each of the record's first `limit` cells (the grammar of
     /// `parseRecord`, without making strings of cells nobody reads). An unquoted cell is a slice of `bytes`.
-    static func forEachCell(_ bytes: UnsafeBufferPointer<UInt8>, upTo limit: Int,
+    package static func forEachCell(_ bytes: UnsafeBufferPointer<UInt8>, upTo limit: Int,
                             _ body: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
         var i = 0
         var index = 0

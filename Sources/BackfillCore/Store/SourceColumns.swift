@@ -7,17 +7,17 @@ import ParticipantAPI
 /// A record's *cells* are its values under their export names: the canonical name of `participant_code`,
 /// `platform_updated_at`, an updatable field or a non-updatable field, or the normalized name of an unknown
 /// column (`Notes` -> `notes`). Empty cells, JSON nulls and `backfill_*` columns are left out.
-struct SourceColumns {
-    var format: InputFormat
+package struct SourceColumns {
+    package var format: InputFormat
     /// CSV: the header cells (trimmed), in order; empty for JSONL.
-    var header: [String]
+    package var header: [String]
     /// Source column (CSV header cell, JSONL key) -> what it was read as.
     private var targets: [String: ColumnTarget]
     /// For a file stored before its columns were: the alias table.
     private var fallback: ColumnResolver?
 
     /// The columns of a file being ingested, as its row source resolved them.
-    init(format: InputFormat, header: [String]?, resolved: [(name: String, target: ColumnTarget)]) {
+    package init(format: InputFormat, header: [String]?, resolved: [(name: String, target: ColumnTarget)]) {
         self.format = format
         self.header = header ?? []
         targets = Dictionary(resolved.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first })
@@ -26,7 +26,7 @@ struct SourceColumns {
 
     /// The columns of a stored file: `columns` is `source_file.columns` (nil for a file ingested before it was
     /// stored), `header` its `source_file.header`.
-    init(format: InputFormat, headerJSON: String?, columnsJSON: String?) {
+    package init(format: InputFormat, headerJSON: String?, columnsJSON: String?) {
         self.format = format
         header = []
         if let headerJSON, case .array(let cells)? = try? JSONParser.parse(Array(headerJSON.utf8)) {
@@ -42,7 +42,7 @@ struct SourceColumns {
     }
 
     /// `source_file.columns`: a JSON object of source column -> canonical name, null for an unknown column.
-    var storedJSON: String {
+    package var storedJSON: String {
         var members: [(key: String, value: JSONValue)] = []
         var seen: Set<String> = []
         let names = format == .csv ? header : targets.keys.sorted()
@@ -53,12 +53,12 @@ struct SourceColumns {
     }
 
     /// What `name` was read as (a column the stored object leaves out is a `backfill_*` column).
-    func target(_ name: String) -> ColumnTarget {
+    package func target(_ name: String) -> ColumnTarget {
         targets[name] ?? fallback?.resolve(name) ?? .reportColumn
     }
 
     /// The name a column's cells go under; nil for `backfill_*` columns (and an unnamed unknown one).
-    static func exportName(_ name: String, _ target: ColumnTarget) -> String? {
+    package static func exportName(_ name: String, _ target: ColumnTarget) -> String? {
         switch target {
         case .participantCode, .platformUpdatedAt, .field, .nonUpdatable: target.canonicalName
         case .unknown:
@@ -69,7 +69,7 @@ struct SourceColumns {
 
     /// Cells that are neither `participant_code`, `platform_updated_at` nor an updatable field: non-updatable
     /// fields, then unknown columns, each name once, in that order.
-    var extraColumns: [String] {
+    package var extraColumns: [String] {
         var nonUpdatable: Set<String> = []
         var unknown: Set<String> = []
         let names = format == .csv ? header : Array(targets.keys)
@@ -86,7 +86,7 @@ struct SourceColumns {
     }
 
     /// The cells of a stored record. JSONL values keep their JSON type (a numeric zip stays a number).
-    func cells(_ raw: String) -> [String: JSONValue] {
+    package func cells(_ raw: String) -> [String: JSONValue] {
         var values: [String: JSONValue] = [:]
         switch format {
         case .csv:
@@ -105,12 +105,12 @@ struct SourceColumns {
     }
 
     /// The cells as text, for comparing a correction with the row it names.
-    func cellTexts(_ raw: String) -> [String: String] {
+    package func cellTexts(_ raw: String) -> [String: String] {
         cells(raw).mapValues(Self.text)
     }
 
     /// A cell's text: a string as is, null empty, anything else as its JSON text.
-    static func text(_ value: JSONValue) -> String {
+    package static func text(_ value: JSONValue) -> String {
         switch value {
         case .string(let s): s
         case .null: ""

@@ -1,7 +1,7 @@
 import GRDB
 
 /// The fate of a stored input row (`input_row.status`).
-enum RowStatus: String, DatabaseValueConvertible {
+package enum RowStatus: String, DatabaseValueConvertible {
     /// Folds into its participant's job.
     case accepted
     /// Holds its participant (when it has a usable participant_code) until a correction replaces it.

@@ -1,3 +1,4 @@
+import BackfillStore
 import Foundation
 
 /// Helpers for `backfill demo`: the bundled sample inputs and a scratch database.

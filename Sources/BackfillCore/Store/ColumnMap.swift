@@ -2,7 +2,7 @@ import Foundation
 import ParticipantAPI
 
 /// What an input column (CSV header cell or JSONL key) means.
-enum ColumnTarget: Equatable, Hashable {
+package enum ColumnTarget: Equatable, Hashable {
     case participantCode
     case platformUpdatedAt
     case field(Field)
@@ -14,7 +14,7 @@ enum ColumnTarget: Equatable, Hashable {
     case unknown
 
     /// The canonical name the column maps to, for messages.
-    var canonicalName: String? {
+    package var canonicalName: String? {
         switch self {
         case .participantCode: WireKey.participantCode
         case .platformUpdatedAt: WireKey.platformUpdatedAt
@@ -26,7 +26,7 @@ enum ColumnTarget: Equatable, Hashable {
 
     /// How `source_file.columns` stores the target: its canonical name, null for an unknown column; a
     /// `backfill_*` column is not stored.
-    var stored: JSONValue? {
+    package var stored: JSONValue? {
         switch self {
         case .reportColumn: nil
         case .unknown: .null
@@ -35,7 +35,7 @@ enum ColumnTarget: Equatable, Hashable {
     }
 
     /// The target `stored` wrote; nil for what it cannot have written.
-    init?(stored: JSONValue) {
+    package init?(stored: JSONValue) {
         switch stored {
         case .null: self = .unknown
         case .string(WireKey.participantCode): self = .participantCode
@@ -54,21 +54,21 @@ enum ColumnTarget: Equatable, Hashable {
 }
 
 /// The columns of a failures report that ingest reads; its other `backfill_*` columns are ignored.
-enum ReportColumn {
+package enum ReportColumn {
     /// `file:line` of the rejected row a correction replaces.
-    static let row = "backfill_row"
+    package static let row = "backfill_row"
     /// `rejected`, `held` or `failed`.
-    static let state = "backfill_state"
+    package static let state = "backfill_state"
     /// Present only in a `--redact` export: such a file is refused.
-    static let redacted = "backfill_redacted"
+    package static let redacted = "backfill_redacted"
 
     /// The normalized name of a source column, for comparing with the names above.
-    static func name(_ sourceName: String) -> String {
+    package static func name(_ sourceName: String) -> String {
         ColumnResolver.normalize(sourceName)
     }
 
     /// The file-level error for a redacted report.
-    static func redactedError(at location: String, column: String) -> BackfillError {
+    package static func redactedError(at location: String, column: String) -> BackfillError {
         BackfillError("redacted_report",
                       "\(location): this is a redacted report (column \(column)): it cannot be ingested, because its masked values would be sent; export it again without --redact")
     }
@@ -127,7 +127,7 @@ public struct ColumnResolver: Sendable {
     }
 
     /// Lower case, trimmed, spaces and hyphens (and dots) read as underscores.
-    static func normalize(_ name: String) -> String {
+    package static func normalize(_ name: String) -> String {
         var out = ""
         var lastUnderscore = false
         for ch in name.trimmingCharacters(in: .whitespaces).lowercased() {
@@ -144,7 +144,7 @@ public struct ColumnResolver: Sendable {
     }
 
     /// What a source column means.
-    func resolve(_ sourceName: String) -> ColumnTarget {
+    package func resolve(_ sourceName: String) -> ColumnTarget {
         let key = ColumnResolver.normalize(sourceName)
         let canonical = mappings[key] ?? ColumnResolver.table[key]
         if let canonical {
@@ -158,7 +158,7 @@ public struct ColumnResolver: Sendable {
     }
 
     /// A "did you mean" for an unknown column.
-    func suggestion(for sourceName: String) -> String? {
+    package func suggestion(for sourceName: String) -> String? {
         let known = Array(ColumnResolver.table.keys)
         guard let hit = Suggest.closest(to: ColumnResolver.normalize(sourceName), in: known) else { return nil }
         return ColumnResolver.table[hit]
@@ -166,15 +166,15 @@ public struct ColumnResolver: Sendable {
 }
 
 /// Levenshtein-based suggestions, as swift-argument-parser offers for mistyped options.
-enum Suggest {
-    static func closest(to word: String, in candidates: [String]) -> String? {
+package enum Suggest {
+    package static func closest(to word: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }
         return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
     }
 
     /// Edit distance where inserting, deleting, replacing or swapping two neighbouring characters costs 1
     /// (`emial` is one edit from `email`).
-    static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
