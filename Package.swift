@@ -122,10 +122,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ParticipantAPITests", dependencies: ["ParticipantAPI"]),
+        // Shared by the test targets: the stored vocabulary written as literals in assertions.
+        .target(name: "BackfillTestSupport", dependencies: ["BackfillStore"], path: "Tests/Support"),
         .testTarget(
             name: "BackfillCoreTests",
             dependencies: [
-                "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "ParticipantAPI",
+                "BackfillTestSupport", "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "ParticipantAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "BackfillSandbox", "ParticipantAPI",
+                "BackfillTestSupport", "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "BackfillSandbox", "ParticipantAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -52,19 +52,19 @@ struct ExplainCommand: ParsableCommand {
         for row in e.rows {
             let when = row.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
             let fields = row.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            print("  \(row.source)  \(when)  \(row.status)\(fields.isEmpty ? "" : "  \(fields)")")
+            print("  \(row.source)  \(when)  \(row.status.rawValue)\(fields.isEmpty ? "" : "  \(fields)")")
             if let rejection = row.rejection { print("      rejected: \(rejection)") }
         }
         if e.mode == .history { print("steps, sent in this order (each after the one before it succeeded):") }
         for (i, job) in e.jobs.enumerated() {
-            let ingest = job.state == "pending" ? "ready to send" : job.state
+            let ingest = job.state == .pending ? "ready to send" : job.state.rawValue
             if e.mode == .history {
                 let when = job.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
                 let what = job.corrective ? " (the corrective PATCH: latest mode's fold)" : ""
                 if job.isCurrent {
-                    var there = job.stateOnTarget.map { e.target != nil ? "; \($0) on \(e.target!)" : "" } ?? ""
-                    if job.stateOnTarget == StatusSummary.blocked,
-                       let failed = e.currentJobs.first(where: { $0.stateOnTarget == SendState.failed.rawValue && $0.step < job.step }) {
+                    var there = job.stateOnTarget.map { e.target != nil ? "; \($0.rawValue) on \(e.target!)" : "" } ?? ""
+                    if job.stateOnTarget == .blocked,
+                       let failed = e.currentJobs.first(where: { $0.stateOnTarget == .failed && $0.step < job.step }) {
                         there += " (step \(failed.step) failed; retrying it unblocks this one)"
                     }
                     print("step \(job.step) #\(job.id)\(what): \(when), \(ingest)\(there)")
@@ -76,9 +76,9 @@ struct ExplainCommand: ParsableCommand {
             }
             if job.sends.isEmpty { print("  not sent to any target") }
             for s in job.sends {
-                var parts = ["\(s.state)", "\(s.attempts) attempt\(s.attempts == 1 ? "" : "s")"]
+                var parts = [s.state.rawValue, "\(s.attempts) attempt\(s.attempts == 1 ? "" : "s")"]
                 if let status = s.lastStatus { parts.append("last status \(status)") }
-                if let cls = s.errorClass { parts.append("class \(cls)") }
+                if let cls = s.errorClass { parts.append("class \(cls.rawValue)") }
                 if let at = s.lastAttemptAt { parts.append("at \(at)") }
                 print("  on \(s.target): \(parts.joined(separator: ", "))")
                 if let message = s.message { print("    message: \(message)") }

@@ -244,7 +244,7 @@ enum RunSummaryText {
         }
         if s.recovered > 0 { lines.append("  resent after an interrupted run: \(s.recovered)") }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
-        let jobs = StatusSummary.states.map { "\($0) \(s.jobs[$0] ?? 0)" }.joined(separator: ", ")
+        let jobs = JobStatus.latest.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
         lines.append("  jobs on \(s.target): \(jobs)")
         let left = s.left
         if left.total > 0 {
@@ -271,10 +271,10 @@ enum RunSummaryText {
         let left = s.left
         var next: [String] = []
         if left.total > 0 { next.append("`\(advice.resume)` sends the \(left.total) left") }
-        let failed = s.jobs["failed"] ?? 0
-        let held = s.jobs["held"] ?? 0
-        for (cls, n) in s.failedByClass where ReportAdvice.retryable.contains(cls) {
-            next.append("`\(advice.command("retry", "--class", cls))` moves the \(n) failed with \(cls) back to pending")
+        let failed = s.jobs[.failed]
+        let held = s.jobs[.held]
+        for (cls, n) in s.failedByClass where cls.isWorthRetrying {
+            next.append("`\(advice.command("retry", "--class", cls.rawValue))` moves the \(n) failed with \(cls.rawValue) back to pending")
         }
         if failed + held > 0 {
             let what = [failed > 0 ? "\(failed) failed" : nil, held > 0 ? "\(held) held" : nil].compactMap { $0 }.joined(separator: " and ")
@@ -286,17 +286,17 @@ enum RunSummaryText {
 
 /// What to check after a run-stopping answer: the flags and variables that decide it.
 enum StopAdvice {
-    static func text(code: String, target: String, profile: String) -> String? {
+    static func text(code: RunStop.Code, target: String, profile: String) -> String? {
         switch code {
-        case "unauthorized":
+        case .unauthorized:
             "Check BACKFILL_API_KEY, BACKFILL_API_SECRET and BACKFILL_API_PASSPHRASE (or --credentials) and --profile (\(profile)); nothing else was sent"
-        case "forbidden":
+        case .forbidden:
             "The platform is not approved for participant updates on \(target), or a proxy in front of the API refused the request (the egress IP may not be allowlisted); ask Zero Hash"
-        case "not_found":
+        case .notFound:
             "Check --base-url / --env / --profile (\(target))"
-        case "tls":
+        case .tls:
             "Check the host name and its certificate"
-        case "dns":
+        case .dns:
             "Check --base-url / --env"
         default:
             nil

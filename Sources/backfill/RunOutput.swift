@@ -44,7 +44,7 @@ struct RunOutput: Sendable {
             "achieved_rate": .number(s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0),
             "peak_in_flight": .int(s.peakInFlight), "latency_limited": .bool(s.latencyLimited),
             "recovered": .int(s.recovered), "exit_status": .int(Int(s.exitCode)),
-            "jobs": .fields(s.jobs.mapValues { .int($0) }),
+            "jobs": .fields(Self.fields(s.jobs)),
             "left": .int(s.left.total),
         ]
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
@@ -52,7 +52,7 @@ struct RunOutput: Sendable {
         switch s.ending {
         case .drained: f["ending"] = .string("drained")
         case .stopped(let code, let message):
-            f["ending"] = .string("stopped"); f["stop_code"] = .string(code); f["stop_message"] = .string(message)
+            f["ending"] = .string("stopped"); f["stop_code"] = .string(code.rawValue); f["stop_message"] = .string(message)
         case .interrupted(let sig): f["ending"] = .string(signalName(sig))
         }
         f["next"] = .array(next.map { .string($0.replacingOccurrences(of: "`", with: "")) })
@@ -65,6 +65,11 @@ struct RunOutput: Sendable {
         note(json ? message : "error: \(message)", level: "error", event: "error")
     }
 
+    /// Job counts as JSON fields, by state name.
+    static func fields(_ counts: JobCounts) -> [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: counts.all.map { ($0.state.rawValue, JSONValue.int($0.count)) })
+    }
+
     static func fields(_ p: RunProgress) -> [String: JSONValue] {
         var f: [String: JSONValue] = [
             "target": .string(p.target), "elapsed_seconds": .number(p.elapsed),
@@ -73,7 +78,7 @@ struct RunOutput: Sendable {
             "rate_limited": .int(p.rateLimited), "in_flight": .int(p.inFlight),
             "in_flight_window": .int(p.window), "in_flight_ceiling": .int(p.ceiling),
             "achieved_rate": .number(p.achievedRate), "rate_limit_factor": .number(p.rateFactor),
-            "paused": .int(p.paused ? 1 : 0), "jobs": .fields(p.jobs.mapValues { .int($0) }),
+            "paused": .int(p.paused ? 1 : 0), "jobs": .fields(fields(p.jobs)),
         ]
         if let c = p.configuredRate { f["configured_rate"] = .number(c) }
         if let l = p.latencyP90 { f["latency_p90_seconds"] = .number(l) }

@@ -43,20 +43,20 @@ struct StatusCommand: ParsableCommand {
         }
         // The same first line as every other read command: a target named but never sent to says so.
         print(scope.headline)
-        let states = StatusSummary.states(summary.mode)
+        let states = JobStatus.all(summary.mode)
         if let participants = summary.participantStates {
-            print("steps: \(summary.jobs.values.reduce(0, +)) (history mode: one PATCH per change, each after the one before it)")
+            print("steps: \(summary.jobs.total) (history mode: one PATCH per change, each after the one before it)")
             for state in states {
-                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
+                print("  \(state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state])")
             }
             print("participants: \(summary.participants) (failed: a step failed and the later ones are blocked; succeeded: every step)")
-            for state in StatusSummary.states {
-                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(participants[state] ?? 0)")
+            for state in JobStatus.latest {
+                print("  \(state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(participants[state])")
             }
         } else {
             print("jobs: \(summary.participants) participants")
             for state in states {
-                print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state] ?? 0)")
+                print("  \(state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary.jobs[state])")
             }
         }
         if summary.earlierJobs > 0 { print("  (earlier versions kept for the audit trail: \(summary.earlierJobs))") }
@@ -64,7 +64,7 @@ struct StatusCommand: ParsableCommand {
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {
-                let counts = states.map { "\($0) \(t.jobs[$0] ?? 0)" }.joined(separator: ", ")
+                let counts = states.map { "\($0.rawValue) \(t.jobs[$0])" }.joined(separator: ", ")
                 print("  \(t.name)\(t.name == summary.target ? " (shown above)" : ""): \(counts)")
             }
         }

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Testing
 
 /// The ledger keeps the API's message whichever shape the error body came in.

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Testing
 
 /// An outcome becomes the job's next state and the ledger's label; 429s and stops never use up an attempt.
@@ -9,9 +10,10 @@ struct AttemptDecisionTests {
     static let now: Int64 = 1_735_689_600_000
 
     static func decide(_ outcome: Outcome, attemptsBefore: Int = 0, policy: RetryPolicy = RetryPolicy(),
-                       pauseEnd: Int64? = nil, random: Double = 1) -> (label: String, transition: JobTransition) {
-        AttemptDecision.decide(outcome: outcome, attemptsBefore: attemptsBefore, policy: policy, now: now,
-                               pauseEnd: pauseEnd, random: random)
+                       pauseEnd: Int64? = nil, random: Double = 1) -> (label: AttemptOutcome, transition: JobTransition) {
+        let d = AttemptDecision.decide(outcome: outcome, attemptsBefore: attemptsBefore, policy: policy, now: now,
+                                       pauseEnd: pauseEnd, random: random)
+        return (d.outcome, d.transition)
     }
 
     @Test func aSuccessSucceeds() {

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -55,7 +56,7 @@ struct CorrectionMatchingTests {
         #expect(report.corrections == CorrectionCounts(applied: 0, stillRejected: 1))
         #expect(try statuses(db) == ["accepted", "rejected", "accepted", "ignored"])
         #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.holdReasons ==
-            #"[{"source":"\#(path):3","message":"column 'email': expected an email like name@example.com, got 'ann@example'"}]"#)
+            #"[{"source":"\#(path):3","message":"column 'email': expected an email like name@example.com, got 'ann@example'","kind":"rejected_row"}]"#)
         #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.bodyContains(#""city":"Austin""#) == true)
     }
 

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -113,7 +114,7 @@ struct CorrectionTests {
         #expect(try statuses(db) == ["accepted", "resolved", "rejected"])
         let message = "column 'email': expected an email like name@example.com, got 'ann.lee at example.com'"
         #expect(try DatabaseInspection.currentJobs(db)["AB12CD"]?.holdReasons ==
-            #"[{"source":"\#(fixed):2","message":"\#(message)"}]"#)
+            #"[{"source":"\#(fixed):2","message":"\#(message)","kind":"rejected_row"}]"#)
         // The next export shows the new attempt, named by its own file and line, and only it.
         let again = try FailuresFile.export(db, scratch: scratch, name: "failures-2.csv")
         #expect(again.rows.map { $0["backfill_row"] } == ["\(fixed):2"])

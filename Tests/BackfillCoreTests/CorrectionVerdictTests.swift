@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Testing
 
 /// `Correction`'s pure decisions: what a `backfill_row` cell refers to, and what a correction does to the rows

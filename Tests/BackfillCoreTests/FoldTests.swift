@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import ParticipantAPI
 import Testing
 
@@ -109,7 +110,7 @@ struct FoldTests {
             row(15, 2_000, [.firstName: "Ravi", .lastName: "Patel", .email: "ravi.patel@example.com"]),
         ])
         #expect(result.isHeld)
-        #expect(result.holdReasons == [Fold.HoldReason(source: "f.csv:14", message: message)])
+        #expect(result.holdReasons == [Fold.HoldReason(source: "f.csv:14", message: message, kind: .rejectedRow)])
         #expect(result.rowCount == 2)
     }
 
@@ -121,7 +122,7 @@ struct FoldTests {
         ])
         #expect(result.holdReasons == [Fold.HoldReason(source: "f.csv:13;f.csv:14", message:
             #"Data segment validation failed. One or more segment fields either invalid or not provided. Segment error: "# +
-            #""city required field""#)])
+            #""city required field""#, kind: .segment)])
     }
 
     @Test func everySegmentErrorIsListedInFieldOrder() {
@@ -131,13 +132,14 @@ struct FoldTests {
         ])
         #expect(result.holdReasons == [Fold.HoldReason(source: "f.csv:2;f.csv:3", message:
             #"Data segment validation failed. One or more segment fields either invalid or not provided. Segment error: "# +
-            #""state required field", "zip should match format 12345 or 12345-6789", "id_number_type required field""#)])
+            #""state required field", "zip should match format 12345 or 12345-6789", "id_number_type required field""#, kind: .segment)])
     }
 
     @Test func participantWithOnlyTimestampsIsHeld() {
         let result = fold.fold(participantCode: "TSONLY", rows: [row(11, 1_000), row(12, 2_000)])
         #expect(result.holdReasons == [Fold.HoldReason(source: "f.csv:11;f.csv:12",
-                                                        message: "platform_updated_at submitted with no data segment to update")])
+                                                        message: "platform_updated_at submitted with no data segment to update",
+                                                        kind: .noDataSegment)])
         #expect(result.body == nil && result.requestID == nil)
     }
 

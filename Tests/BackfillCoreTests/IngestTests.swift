@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -120,7 +121,7 @@ struct IngestTests {
         #expect(report.held == 1)
         let job = try #require(try DatabaseInspection.currentJobs(db)["AB12CD"])
         #expect(job.state == "held")
-        #expect(job.holdReasons == #"[{"source":"\#(path):2","message":"column 'email': expected an email like name@example.com, got 'ann@example'"}]"#)
+        #expect(job.holdReasons == #"[{"source":"\#(path):2","message":"column 'email': expected an email like name@example.com, got 'ann@example'","kind":"rejected_row"}]"#)
     }
 
     @Test func gzippedInputIsReadLikeThePlainFile() throws {

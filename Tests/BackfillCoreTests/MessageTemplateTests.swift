@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import GRDB
 import ParticipantAPI
 import Testing

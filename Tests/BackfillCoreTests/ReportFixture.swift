@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -102,7 +103,7 @@ struct ReportFixture {
                 let previous = try queue.read { db in
                     try Int.fetchOne(db, sql: "SELECT count(*) FROM attempt WHERE job_id = ?", arguments: [job.id]) ?? 0
                 }
-                func answer(_ status: Int?, _ outcome: String, _ errorClass: String, _ message: String, _ transition: JobTransition) {
+                func answer(_ status: Int?, _ outcome: AttemptOutcome, _ errorClass: ErrorClass, _ message: String, _ transition: JobTransition) {
                     r.status = status
                     r.outcome = outcome
                     r.errorClass = errorClass

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -30,7 +31,7 @@ struct ReportPageTests {
     /// Ingests `count` complete participants (codes P00001...) and sends each once with `answer(index)`:
     /// (status, outcome, error class, message, latency ms); a run per `runs` entry (rate, share of the jobs).
     func ledger(count: Int, name: String = "backfill.sqlite", runs: [(rate: String, jobs: Int, seconds: Int64)] = [],
-                answer: (Int, String) -> (Int?, String, String?, String?, Int64)) throws -> DatabaseQueue {
+                answer: (Int, String) -> (Int?, AttemptOutcome, ErrorClass?, String?, Int64)) throws -> DatabaseQueue {
         var csv = "participant_code,platform_updated_at,first_name,last_name,address_one,city,state,zip,country,email\n"
         for i in 1...count {
             csv += "P\(String(format: "%05d", i)),2024-01-01,Ann\(i),Lee,\(i) Main St,Austin,TX,78701,US,ann\(i)@example.com\n"
@@ -151,7 +152,7 @@ struct ReportPageTests {
     }
 
     @Test func latencyShowsPercentilesTimeoutsAndTheSlowTail() throws {
-        let queue = try ledger(count: 200) { i, _ -> (Int?, String, String?, String?, Int64) in
+        let queue = try ledger(count: 200) { i, _ -> (Int?, AttemptOutcome, ErrorClass?, String?, Int64) in
             if i < 190 { return (200, "succeeded", nil, nil, Int64(20 + i % 30)) }
             if i < 197 { return (200, "succeeded", nil, nil, 800) }
             return (nil, "failed", "timeout", "no answer within 30s", 30_000)

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -90,7 +91,7 @@ struct ReportSummaryTests {
     @Test func anEmptyDatabaseSummarizesToZeros() throws {
         let queue = try scratch.database()
         let s = try queue.read { try ReportSummary.read($0) }
-        #expect(s.jobs.values.allSatisfy { $0 == 0 })
+        #expect(s.jobs.byName.values.allSatisfy { $0 == 0 })
         #expect(s.errorsByClass.isEmpty && s.runs.isEmpty && s.achievedRate == nil && s.latency.p50Ms == nil)
         #expect(s.text().contains("latency: no requests yet"))
     }

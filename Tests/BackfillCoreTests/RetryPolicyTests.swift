@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Testing
 
 /// Exponential backoff with full jitter, capped at 5 minutes, never below Retry-After, giving up at maxAttempts.

@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -61,18 +62,18 @@ struct SamplesTests {
         let (db, _) = try ingestAll()
         let csv = SamplesTests.csv, jsonl = SamplesTests.jsonl
         #expect(try holdReasons(db, "HOLD01") == #"[{"source":"\#(csv):13","message":"Data segment validation failed. "# +
-            #"One or more segment fields either invalid or not provided. Segment error: \"city required field\""}]"#)
+            #"One or more segment fields either invalid or not provided. Segment error: \"city required field\"","kind":"segment"}]"#)
         #expect(try holdReasons(db, "BADROW") == #"[{"source":"\#(csv):14","message":"column 'E-mail': expected an email "# +
-            #"like name@example.com, got 'ravi@example'"}]"#)
+            #"like name@example.com, got 'ravi@example'","kind":"rejected_row"}]"#)
         #expect(try holdReasons(db, "PB0X01") == #"[{"source":"\#(csv):17","message":"column 'Address Line 1': "# +
-            #"PO Box addresses are not accepted, got 'P.O. Box 1200'"}]"#)
+            #"PO Box addresses are not accepted, got 'P.O. Box 1200'","kind":"rejected_row"}]"#)
         #expect(try holdReasons(db, "FUT001") == #"[{"source":"\#(csv):18","message":"column 'Updated At': "# +
-            #"platform_updated_at is in the future, got '2099-01-01'"}]"#)
-        #expect(try holdReasons(db, "RAG001") == #"[{"source":"\#(csv):19","message":"expected 14 cells as in the header, got 5"}]"#)
+            #"platform_updated_at is in the future, got '2099-01-01'","kind":"rejected_row"}]"#)
+        #expect(try holdReasons(db, "RAG001") == #"[{"source":"\#(csv):19","message":"expected 14 cells as in the header, got 5","kind":"rejected_row"}]"#)
         #expect(try holdReasons(db, "ZIP001") == #"[{"source":"\#(jsonl):6","message":"key 'zip': must be a JSON string "# +
-            #"(a number would silently lose a leading zero), got 2108"}]"#)
-        #expect(try holdReasons(db, "DOB001") == #"[{"source":"\#(jsonl):7","message":"Cannot update the requested fields: date_of_birth"}]"#)
-        #expect(try holdReasons(db, "TSONLY") == #"[{"source":"\#(jsonl):11","message":"platform_updated_at submitted with no data segment to update"}]"#)
+            #"(a number would silently lose a leading zero), got 2108","kind":"rejected_row"}]"#)
+        #expect(try holdReasons(db, "DOB001") == #"[{"source":"\#(jsonl):7","message":"Cannot update the requested fields: date_of_birth","kind":"rejected_row"}]"#)
+        #expect(try holdReasons(db, "TSONLY") == #"[{"source":"\#(jsonl):11","message":"platform_updated_at submitted with no data segment to update","kind":"no_data_segment"}]"#)
         let dupes = try DatabaseInspection.currentJobs(db).filter { $0.key.hasPrefix("DUPE") }.values
         #expect(dupes.count == 2 && dupes.allSatisfy { $0.emailConflict && $0.holdReasons == nil })
     }

@@ -2,6 +2,7 @@
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import Testing
 
 /// `GET /time` is read in both shapes Zero Hash documents; the unit comes from `epoch_units`, else the magnitude.

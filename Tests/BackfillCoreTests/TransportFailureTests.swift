@@ -3,6 +3,7 @@ import AsyncHTTPClient
 @testable import BackfillReport
 @testable import BackfillRun
 @testable import BackfillStore
+import BackfillTestSupport
 import NIOCore
 import NIOPosix
 import NIOSSL

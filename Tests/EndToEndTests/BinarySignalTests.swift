@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import BackfillSandbox
 import Foundation
 import GRDB
@@ -41,7 +42,7 @@ extension EndToEnd {
                     (try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'in_flight'")) ?? -1,
                      try Int.fetchOne(db, sql: db.onLatestTarget("SELECT count(*) FROM target_job WHERE is_current = 1 AND state = 'succeeded'")) ?? 0,
                      try Int.fetchOne(db, sql: "SELECT exit_code FROM run ORDER BY id DESC LIMIT 1"),
-                     try String.fetchOne(db, sql: "SELECT stop_reason FROM run ORDER BY id DESC LIMIT 1"))
+                     try String.fetchOne(db, sql: "SELECT coalesce(stop_message, stop_code) FROM run ORDER BY id DESC LIMIT 1"))
                 }
                 #expect(inFlight == 0)
                 #expect(succeeded < jobs)

@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import BackfillSandbox
 import Foundation
 import GRDB

@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import Foundation
 import GRDB
 import ParticipantAPI
@@ -86,7 +87,7 @@ extension EndToEnd {
                 ? try await backfill(["ingest", Self.fixtures + "/mapped.csv", "--db", db] + Self.mappings)
                 : try await backfill(["ingest", "--mode", "history", Self.fixtures + "/mapped.csv", "--db", db] + Self.mappings)
             #expect(same.status == 0, "\(same.stderr)")
-            #expect(try migrations(db).suffix(3) == ["0007_compact_rows", "0008_send_counts", "0009_exact_bytes"])
+            #expect(Array(try migrations(db).drop { $0 < "0007" }) == ["0007_compact_rows", "0008_send_counts", "0009_exact_bytes", "0010_typed_vocabulary"])
             // The send counts status reads start as a count of the sends the old release recorded.
             let (counted, kept) = try Ledger.peek(db) { db in
                 (try String.fetchAll(db, sql: "SELECT target_id || state || count(*) FROM job_send GROUP BY target_id, state ORDER BY 1"),

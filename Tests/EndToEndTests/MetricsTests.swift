@@ -3,6 +3,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import BackfillSandbox
 import Foundation
 import GRDB
@@ -60,7 +61,7 @@ extension EndToEnd {
                 #expect(samples.allSatisfy { $0.labels["target"] == target }, "every series names the target")
 
                 // backfill_attempts_total by outcome and status, exactly the ledger's rows.
-                let ledger = try await db.read { db in
+                let ledger: [Row] = try await db.read { db in
                     try Row.fetchAll(db, sql: "SELECT outcome, coalesce(CAST(http_status AS TEXT), 'none') AS status, count(*) AS n FROM attempt GROUP BY 1, 2")
                 }
                 let counted = Dictionary(uniqueKeysWithValues: samples.filter { $0.name == RunMetrics.Name.attempts }
@@ -73,7 +74,7 @@ extension EndToEnd {
                 let jobs = Dictionary(uniqueKeysWithValues: samples.filter { $0.name == RunMetrics.Name.jobs }
                     .map { ($0.labels["state"]!, Int($0.value)) })
                 let states = try Ledger.states(db)
-                for state in StatusSummary.states {
+                for state in JobStatus.latest.map(\.rawValue) {
                     #expect(jobs[state] == (states[state] ?? 0), "\(state)")
                 }
                 let total = recorded.values.reduce(0, +)

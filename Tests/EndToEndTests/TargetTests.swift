@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import BackfillTestSupport
 import BackfillSandbox
 import Foundation
 import GRDB
@@ -31,7 +32,7 @@ extension EndToEnd {
         }
 
         /// Jobs by state on a target, every state present.
-        static func jobs(pending: Int = 0, held: Int = 0, inFlight: Int = 0, succeeded: Int = 0, failed: Int = 0) -> [String: Int] {
+        static func jobs(pending: Int = 0, held: Int = 0, inFlight: Int = 0, succeeded: Int = 0, failed: Int = 0) -> JobCounts {
             ["pending": pending, "held": held, "in_flight": inFlight, "succeeded": succeeded, "failed": failed]
         }
 
@@ -83,7 +84,7 @@ extension EndToEnd {
                     #expect(try attempts(db, on: b) == (n, n))
 
                     // B's attempts belong to B's run.
-                    let runs = try await db.read { db in
+                    let runs: [Row] = try await db.read { db in
                         try Row.fetchAll(db, sql: """
                             SELECT r.id, t.base_url, (SELECT count(*) FROM attempt x WHERE x.run_id = r.id AND x.target_id = r.target_id) AS own
                             FROM run r JOIN target t ON t.id = r.target_id ORDER BY r.id

@@ -83,7 +83,7 @@ public struct Fold: Sendable {
         var acceptedRows: [Int] = []
         for (index, row) in rows.enumerated() {
             if let rejection = row.rejection {
-                holds.append(HoldReason(source: row.source, message: rejection))
+                holds.append(HoldReason(source: row.source, message: rejection, kind: .rejectedRow))
                 continue
             }
             acceptedRows.append(index)
@@ -104,14 +104,14 @@ public struct Fold: Sendable {
 
         if !acceptedRows.isEmpty {
             if !anyTouched {
-                holds.append(HoldReason(source: Fold.sources(acceptedRows.map { rows[$0].source }), message: APIMessage.noDataSegment))
+                holds.append(HoldReason(source: Fold.sources(acceptedRows.map { rows[$0].source }), message: APIMessage.noDataSegment, kind: .noDataSegment))
             } else {
                 let errors = rules.validate(values)
                 if !errors.isEmpty {
                     let failed = Set(errors.map(\.field.segment))
                     let sources = Segment.allCases.filter(failed.contains)
                         .flatMap { touchedBy[Fold.segmentIndex($0)].map { rows[$0].source } }
-                    holds.append(HoldReason(source: Fold.sources(sources), message: APIMessage.segmentValidationFailed(errors)))
+                    holds.append(HoldReason(source: Fold.sources(sources), message: APIMessage.segmentValidationFailed(errors), kind: .segment))
                 }
             }
         }

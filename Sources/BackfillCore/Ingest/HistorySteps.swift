@@ -58,7 +58,7 @@ public struct HistorySteps: Sendable {
     public func build(participantCode: String, rows: [Fold.Row]) -> Result {
         var holds: [Fold.HoldReason] = []
         for row in rows {
-            if let rejection = row.rejection { holds.append(Fold.HoldReason(source: row.source, message: rejection)) }
+            if let rejection = row.rejection { holds.append(Fold.HoldReason(source: row.source, message: rejection, kind: .rejectedRow)) }
         }
         let accepted = rows.filter { $0.rejection == nil }
         var values = FieldValues()
@@ -102,10 +102,10 @@ public struct HistorySteps: Sendable {
         }
         if !accepted.isEmpty {
             if !anyTouched {
-                holds.append(Fold.HoldReason(source: Self.joined(accepted.map(\.source)), message: APIMessage.noDataSegment))
+                holds.append(Fold.HoldReason(source: Self.joined(accepted.map(\.source)), message: APIMessage.noDataSegment, kind: .noDataSegment))
             } else if !pending.isEmpty {
                 let errors = rules.validate(Self.restricted(values, to: pending))
-                holds.append(Fold.HoldReason(source: Self.joined(pendingSources), message: APIMessage.segmentValidationFailed(errors)))
+                holds.append(Fold.HoldReason(source: Self.joined(pendingSources), message: APIMessage.segmentValidationFailed(errors), kind: .segment))
             }
         }
         return Result(participantCode: participantCode, steps: holds.isEmpty ? steps : [], holdReasons: holds)

@@ -66,14 +66,6 @@ public struct FailureExport: Sendable {
 
     private static let sensitiveColumns: [Field] = Field.allCases.filter(Redactor.isSensitive)
 
-    /// Columns of the job query, by position (reading a `Row` by name costs a lookup per cell).
-    private enum C {
-        static let code = 0, state = 1, body = 2, platformUpdatedAt = 3, holdReasons = 4, emailConflict = 5,
-                   email = 6, attempts = 7, lastAttemptAt = 8, lastStatus = 9, lastMessage = 10, requestID = 11,
-                   reportClass = 12, fileID = 13, line = 14, rowStatus = 15, raw = 16, rowUpdatedAt = 17,
-                   rejectCode = 18, rejectMessage = 19, step = 20, storedRaw = 21, norm = 22
-    }
-
     /// One participant while its rows stream by.
     private struct Participant {
         var job: FailureRow
@@ -85,19 +77,7 @@ public struct FailureExport: Sendable {
 
     private static func forEachJob(_ db: Database, files: [Int64: ReportSourceFile], redact: Bool, scope: TargetScope,
                                    _ body: (FailureRow) throws -> Void) throws {
-        // Only the rows that fold: a resolved or ignored row is history, not part of the job.
-        let cursor = try Row.fetchCursor(db, sql: ReportJobs.sql(scope, """
-            SELECT j.participant_code, j.state, j.body, j.platform_updated_at, j.hold_reasons, j.email_conflict,
-                   j.email, j.attempts, j.last_attempt_at, j.last_status, j.last_message, j.request_id,
-                   \(ReportErrorClass.sql) AS report_class,
-                   r.file_id, r.line, r.status, CASE WHEN r.status = 'rejected' THEN \(ExactText.select("r.raw")) END, r.platform_updated_at,
-                   r.reject_code, r.reject_message, j.step, \(redact ? "\(ExactText.select("r.raw")), r.norm" : "NULL, NULL")
-            FROM report_job j
-            LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN ('accepted', 'rejected')
-            ORDER BY j.participant_code, r.platform_updated_at, r.id
-            """))
         var current: Participant?
-        var code: String?
         func flush() throws {
             guard let p = current else { return }
             current = nil
@@ -107,46 +87,43 @@ public struct FailureExport: Sendable {
                 try body(row)
             }
         }
-        while let r = try cursor.next() {
-            let participant: String = r[C.code]
-            if participant != code {
+        try FailureReads.forEachJobRow(db, scope: scope, withValues: redact) { job, input in
+            if job.participantCode != current?.job.participantCode {
                 try flush()
-                code = participant
-                current = try participantRow(r)
-                try nameStep(db, r, &current!.job)
+                current = participantRow(job)
+                try nameStep(db, job, &current!.job)
             }
-            guard let fileID: Int64 = r[C.fileID] else { continue }
-            let file = files[fileID]
-            let source = "\(file?.name ?? "file \(fileID)"):\(r[C.line] as Int64)"
+            guard let input else { return }
+            let file = files[input.fileID]
+            let source = "\(file?.name ?? "file \(input.fileID)"):\(input.line)"
             current!.job.sources.append(source)
-            if redact, let normalized = file?.stored.values(raw: r.exactText(C.storedRaw), norm: r[C.norm]) {
+            if redact, let normalized = file?.stored.values(raw: input.raw, norm: input.norm) {
                 for field in sensitiveColumns {
                     if let v = normalized[field.order] { current!.job.knownValues.append((field, v)) }
                 }
             }
-            guard (r[C.rowStatus] as String) == RowStatus.rejected.rawValue else { continue }
-            var rejected = rejectedRow(source: source, raw: r.exactText(C.raw), file: file, message: r[C.rejectMessage] ?? r[C.rejectCode],
-                                       participantCode: participant, platformUpdatedAt: r[C.rowUpdatedAt])
+            guard input.status == .rejected else { return }
+            var rejected = rejectedRow(source: source, raw: input.raw, file: file, message: input.rejectMessage ?? input.rejectCode,
+                                       participantCode: job.participantCode, platformUpdatedAt: input.platformUpdatedAt)
             if redact {
                 for field in sensitiveColumns {
                     if let v = rejected.values[field.name] { current!.job.knownValues.append((field, FailureRow.text(v))) }
                 }
             }
-            rejected.participantCode = participant
+            rejected.participantCode = job.participantCode
             current!.rejected.append(rejected)
         }
         try flush()
     }
 
     /// History mode: a failed step's row says which step failed and which wait on it; a held one which step.
-    private static func nameStep(_ db: Database, _ r: Row, _ row: inout FailureRow) throws {
-        let step: Int = r[C.step]
+    private static func nameStep(_ db: Database, _ job: ReportJob, _ row: inout FailureRow) throws {
+        let step = job.step
         guard step > 0 else { return }
-        let statement = try db.cachedStatement(sql: "SELECT max(step) FROM job WHERE participant_code = ? AND is_current = 1")
-        let last = try Int.fetchOne(statement, arguments: [r[C.code] as String]) ?? step
-        let at = (r[C.platformUpdatedAt] as Int64?).map { " (platform_updated_at \(ReportTime.iso8601($0)))" } ?? ""
+        let last = try FailureReads.lastStep(db, participantCode: job.participantCode) ?? step
+        let at = job.platformUpdatedAt.map { " (platform_updated_at \(ReportTime.iso8601($0)))" } ?? ""
         var text = "step \(step) of \(last)\(at)"
-        if row.state == "failed" {
+        if job.state == .failed {
             if last > step { text += "; step\(last > step + 1 ? "s \(step + 1)-\(last) are" : " \(last) is") blocked until it succeeds" }
             row.message = row.message.isEmpty ? text : "\(text): \(row.message)"
         } else {
@@ -157,7 +134,7 @@ public struct FailureExport: Sendable {
     /// A rejected input row as the person must fix it: its cells as read (or, once purged, what is left).
     private static func rejectedRow(source: String, raw: String?, file: ReportSourceFile?, message: String?,
                                     participantCode: String?, platformUpdatedAt: Int64?) -> FailureRow {
-        var row = FailureRow(state: "rejected", errorClass: ReportErrorClass.validation, message: message ?? "")
+        var row = FailureRow(state: .rejected, errorClass: HoldClass.validation.rawValue, message: message ?? "")
         row.rejectedRow = source
         row.sources = [source]
         if let raw, let file {
@@ -170,25 +147,19 @@ public struct FailureExport: Sendable {
     }
 
     /// A failed or held participant: folded values from the body and the outcome columns.
-    private static func participantRow(_ r: Row) throws -> Participant {
-        let state: String = r[C.state]
-        var row = FailureRow(state: state, errorClass: r[C.reportClass], httpStatus: r[C.lastStatus], message: "",
-                             attempts: r[C.attempts], lastAttemptAt: r[C.lastAttemptAt], requestID: r[C.requestID])
-        row.participantCode = r[C.code]
-        row.values[WireKey.participantCode] = .string(r[C.code])
-        if let ms: Int64 = r[C.platformUpdatedAt] { row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(ms)) }
-        if let body: [UInt8] = try r.withUnsafeData(atIndex: C.body, { $0.map { Array($0) } }),
-           case .object(let members)? = try? JSONParser.parse(body) {
+    private static func participantRow(_ job: ReportJob) -> Participant {
+        var row = FailureRow(state: job.state == .failed ? .failed : .held, errorClass: job.reportClass.rawValue, httpStatus: job.lastStatus, message: "",
+                             attempts: job.attempts, lastAttemptAt: job.lastAttemptAt, requestID: job.requestID)
+        row.participantCode = job.participantCode
+        row.values[WireKey.participantCode] = .string(job.participantCode)
+        if let ms = job.platformUpdatedAt { row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(ms)) }
+        if let body = job.body, case .object(let members)? = try? JSONParser.parse(body) {
             for (key, value) in members where Field(name: key) != nil {
                 if case .string(let s) = value, !s.isEmpty { row.values[key] = .string(s) }
             }
         }
-        if state == "failed" { row.message = r[C.lastMessage] ?? "" }
-        var holds: [HoldReason] = []
-        if let json: String = r[C.holdReasons] {
-            holds = try JSONDecoder().decode([HoldReason].self, from: Data(json.utf8))
-        }
-        return Participant(job: row, holds: holds, emailConflict: (r[C.emailConflict] as Int) == 1, email: r[C.email])
+        if job.state == .failed { row.message = job.lastMessage ?? "" }
+        return Participant(job: row, holds: job.holdReasons, emailConflict: job.emailConflict, email: job.email)
     }
 
     /// The participant's own row: always for a failed job; for a held one, when something other than its
@@ -196,7 +167,7 @@ public struct FailureExport: Sendable {
     /// reasons only. Nil when the rejected rows say it all.
     private static func jobRow(_ db: Database, _ p: Participant) throws -> FailureRow? {
         var row = p.job
-        if row.state == "failed" { return row }
+        if row.state == .failed { return row }
         let rejectedSources = Set(p.rejected.compactMap(\.rejectedRow))
         let other = p.holds.filter { !rejectedSources.contains($0.source) }
         guard !other.isEmpty || p.emailConflict || p.rejected.isEmpty else { return nil }
@@ -204,18 +175,16 @@ public struct FailureExport: Sendable {
         if p.emailConflict {
             var others: [String] = []
             if let email = p.email {
-                others = try String.fetchAll(db, sql: """
-                    SELECT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
-                    ORDER BY participant_code LIMIT 10
-                    """, arguments: [email, row.participantCode ?? ""])
+                others = try FailureReads.othersWithEmail(db, email, except: row.participantCode ?? "")
             }
             let who = others.isEmpty ? "another participant" : others.joined(separator: ", ")
             reasons.append("the same folded email as \(who) (emails are unique per platform)")
         }
         if !p.rejected.isEmpty {
             // Its rejected rows follow with their own reasons; this row says what else holds it.
-            row.errorClass = other.contains { !ReportErrorClass.isSegmentMessage($0.message) } ? ReportErrorClass.validation
-                : other.isEmpty ? ReportErrorClass.duplicateEmail : ReportErrorClass.segment
+            let holdClass: HoldClass = other.contains { $0.kind.holdClass == .validation } ? .validation
+                : other.isEmpty ? .duplicateEmail : .segment
+            row.errorClass = holdClass.rawValue
         }
         row.message = (row.stepNote.map { ["\($0) held"] } ?? []).joined() + (row.stepNote == nil ? "" : ": ")
             + reasons.joined(separator: " | ")
@@ -223,21 +192,12 @@ public struct FailureExport: Sendable {
     }
 
     private static func forEachUnusableRow(_ db: Database, files: [Int64: ReportSourceFile], _ body: (FailureRow) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT r.file_id, r.line, \(ExactText.select("r.raw")) AS raw, r.platform_updated_at, r.reject_code, r.reject_message, r.norm
-            FROM input_row r WHERE r.status = 'rejected' AND r.participant_code IS NULL
-            ORDER BY r.id
-            """)
-        while let r = try cursor.next() {
-            let fileID: Int64 = r["file_id"]
-            let file = files[fileID]
-            let message: String? = r["reject_message"]
-            let raw = r.exactText("raw")
-            var row = rejectedRow(source: "\(file?.name ?? "file \(fileID)"):\(r["line"] as Int64)", raw: raw, file: file,
-                                  message: message ?? r["reject_code"], participantCode: nil,
-                                  platformUpdatedAt: r["platform_updated_at"])
-            let normalized = file?.stored.values(raw: raw, norm: r["norm"]) ?? StoredFile.noValues
-            if raw == nil || file == nil {
+        try FailureReads.forEachUnusableRow(db) { r in
+            let file = files[r.fileID]
+            var row = rejectedRow(source: "\(file?.name ?? "file \(r.fileID)"):\(r.line)", raw: r.raw, file: file,
+                                  message: r.rejectMessage ?? r.rejectCode, participantCode: nil, platformUpdatedAt: r.platformUpdatedAt)
+            let normalized = file?.stored.values(raw: r.raw, norm: r.norm) ?? StoredFile.noValues
+            if r.raw == nil || file == nil {
                 // Purged (or unknown file): whatever normalized values are left.
                 for field in Field.allCases { if let v = normalized[field.order] { row.values[field.name] = .string(v) } }
             }

@@ -9,8 +9,8 @@ public struct FailureRow: Sendable {
     /// then non-updatable and unknown columns. A rejected row: its cells as read. A job: its folded values (a
     /// held job: as far as it folds).
     public var values: [String: JSONValue] = [:]
-    /// `failed` | `held` | `rejected`.
-    public var state: String
+    public var state: ExportState
+    /// The row's report class (`ReportClass`).
     public var errorClass: String
     public var httpStatus: Int?
     public var message: String
@@ -69,7 +69,7 @@ public struct FailureRow: Sendable {
     func cells(extra: [String] = [], redacted: Bool = false) -> [JSONValue] {
         var out: [JSONValue] = FailureRow.inputColumns.map { values[$0] ?? .null }
         for name in extra { out.append(values[name] ?? .null) }
-        out.append(.string(state))
+        out.append(.string(state.rawValue))
         out.append(rejectedRow.map { .string($0) } ?? .null)
         out.append(.string(errorClass))
         out.append(httpStatus.map { .number(String($0)) } ?? .null)

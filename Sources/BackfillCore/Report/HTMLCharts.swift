@@ -7,8 +7,8 @@ import Plot
 /// Axis ticks fall on round values (1, 2 or 5 times a power of ten; whole seconds, minutes or hours on time
 /// axes), and labels that could collide are staggered or moved aside.
 enum HTMLCharts {
-    static let stateColors: [String: String] = [
-        "succeeded": "#2e7d32", "failed": "#c62828", "held": "#ef8f00", "pending": "#90a4ae", "in_flight": "#1e88e5",
+    static let stateColors: [JobStatus: String] = [
+        .succeeded: "#2e7d32", .failed: "#c62828", .held: "#ef8f00", .pending: "#90a4ae", .inFlight: "#1e88e5", .blocked: "#b0bec5",
     ]
     static let succeededColor = "#1e88e5"
     static let retryColor = "#f4a100"
@@ -66,20 +66,20 @@ enum HTMLCharts {
     // MARK: - Outcome bar
 
     /// One horizontal bar split by state.
-    static func outcomeBar(_ jobs: [String: Int]) -> HNode {
+    static func outcomeBar(_ jobs: JobCounts) -> HNode {
         var c = Canvas()
-        let total = jobs.values.reduce(0, +)
+        let total = jobs.total
         guard total > 0 else {
             c.rect(0, 4, width, 32, fill: "#eceff1")
             c.text(width / 2, 25, "no jobs", anchor: "middle", class: "muted")
             return c.svg(height: 40, label: "jobs by state")
         }
         var x = 0.0
-        for state in StatusSummary.states {
-            let count = jobs[state] ?? 0
+        for state in JobStatus.latest {
+            let count = jobs[state]
             guard count > 0 else { continue }
             let w = width * Double(count) / Double(total)
-            c.rect(x, 4, w, 32, fill: stateColors[state]!, title: "\(state): \(HTMLText.count(count))")
+            c.rect(x, 4, w, 32, fill: stateColors[state]!, title: "\(state.rawValue): \(HTMLText.count(count))")
             x += w
         }
         return c.svg(height: 40, label: "jobs by state")

@@ -96,19 +96,19 @@ public struct HTMLReport: Sendable {
     /// The first failed participants and the first held ones, from the failures export (redacted when asked);
     /// the walk stops as soon as both lists are full.
     private func readLists(_ db: Database, summary: ReportSummary, scope: TargetScope) throws -> Lists {
-        let heldTotal = summary.jobs["held"] ?? 0
-        let failedTotal = summary.jobs["failed"] ?? 0
+        let heldTotal = summary.jobs[.held]
+        let failedTotal = summary.jobs[.failed]
         var lists = Lists()
         struct Enough: Error {}
         do {
             try FailureExport.forEachRow(db, collectingValues: redact, scope: scope) { row in
-                let heldCode = row.state == "failed" ? nil : row.participantCode
+                let heldCode = row.state == .failed ? nil : row.participantCode
                 let listed = heldCode.map(lists.heldListed.contains) ?? false
                 let heldFull = lists.heldListed.count >= min(heldTotal, heldLimit)
                 let failedFull = lists.failed.count >= min(failedTotal, failedLimit)
                 // A held participant's rows come one after the other: its own row, then its rejected rows.
                 if !listed, heldFull, failedFull { throw Enough() }
-                if row.state == "failed" {
+                if row.state == .failed {
                     if !failedFull { lists.failed.append(redact ? row.redacted() : row) }
                 } else if let heldCode, listed || lists.heldListed.count < heldLimit {
                     lists.held.append(redact ? row.redacted() : row)
@@ -132,35 +132,32 @@ public struct HTMLReport: Sendable {
         guard total > 0 else { return [] }
         let files = try ReportSourceFile.all(db)
         let sensitive = Field.allCases.filter(Redactor.isSensitive)
-        return try Row.fetchAll(db, sql: """
-            SELECT r.file_id, r.line, r.participant_code, r.reject_code, r.reject_column, r.reject_message, \(ExactText.select("r.raw")), r.norm
-            FROM input_row r INDEXED BY input_row_rejected WHERE r.status = 'rejected' ORDER BY r.id LIMIT ?
-            """, arguments: [rejectedLimit]).map { r in
-            let fileID: Int64 = r[0]
-            let file = files[fileID]
-            let name = shortSource("\(file?.name ?? "file \(fileID)")")
-            var message: String = r[5] ?? r[3] ?? "rejected"
+        return try InputRowReads.rejectedRows(db, limit: rejectedLimit).map { r in
+            let file = files[r.fileID]
+            let name = shortSource("\(file?.name ?? "file \(r.fileID)")")
+            var message = r.rejectMessage ?? r.rejectCode ?? "rejected"
             if redact {
                 var values: [(Field, String)] = []
-                if let normalized = file?.stored.values(raw: r.exactText(6), norm: r[7]) {
+                if let normalized = file?.stored.values(raw: r.raw, norm: r.norm) {
                     for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
                 }
-                if let raw = r.exactText(6), let file {
+                if let raw = r.raw, let file {
                     let read = RawValues.read(raw, file: file)
                     for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
                 }
-                if let code: String = r[2] { values += try KnownValues.of(db, participantCode: code, files: files) }
+                if let code = r.participantCode { values += try KnownValues.of(db, participantCode: code, files: files) }
                 message = Redactor.scrub(message, values: values)
             }
-            return RejectedRow(source: "\(name):\(r[1] as Int64)", participantCode: r[2], code: r[3], column: r[4], message: message)
+            return RejectedRow(source: "\(name):\(r.line)", participantCode: r.participantCode, code: r.rejectCode,
+                               column: r.rejectColumn, message: message)
         }
     }
 
     // MARK: - Sections
 
     private func headline(_ s: ReportSummary, advice: ReportAdvice, scope: TargetScope) -> [HNode] {
-        let pending = (s.jobs["pending"] ?? 0) + (s.jobs["in_flight"] ?? 0)
-        let rejectedUnusable = s.errorsByClass.first { $0.name == ReportErrorClass.validation }.map { c in
+        let pending = (s.jobs[.pending]) + (s.jobs[.inFlight])
+        let rejectedUnusable = s.errorsByClass.first { $0.name == ReportClass.validation.rawValue }.map { c in
             c.count - (s.heldByClass.first { $0.name == c.name }?.count ?? 0) - (s.failedByClass.first { $0.name == c.name }?.count ?? 0)
         } ?? 0
         func card(_ label: String, _ count: Int, _ kind: String) -> HNode {
@@ -169,10 +166,10 @@ public struct HTMLReport: Sendable {
         var nodes: [HNode] = [
             H.p([H.text("Target: "), H.el("b", text: scope.target?.name ?? "none yet (nothing has been sent)")]),
             H.el("div", ["class": "cards"], [
-                card("updated (succeeded)", s.jobs["succeeded"] ?? 0, "ok"),
-                card("failed", s.jobs["failed"] ?? 0, "bad"),
-                card("held", s.jobs["held"] ?? 0, "warn"),
-                card("still pending\((s.jobs["in_flight"] ?? 0) > 0 ? " or in flight" : "")", pending, "wait"),
+                card("updated (succeeded)", s.jobs[.succeeded], "ok"),
+                card("failed", s.jobs[.failed], "bad"),
+                card("held", s.jobs[.held], "warn"),
+                card("still pending\((s.jobs[.inFlight]) > 0 ? " or in flight" : "")", pending, "wait"),
             ]),
         ]
         var rows: [[HNode]] = []
@@ -181,9 +178,9 @@ public struct HTMLReport: Sendable {
         }
         for c in s.failedByClass {
             let example = s.topMessages.first { $0.errorClass == c.name }?.exampleParticipant
-            row("failed: \(c.name)", c.count, advice.failed(c.name, example: example))
+            row("failed: \(c.name)", c.count, advice.failed(ReportClass(rawValue: c.name) ?? ReportClass(.unexpected), example: example))
         }
-        for c in s.heldByClass { row("held: \(c.name)", c.count, advice.held(c.name)) }
+        for c in s.heldByClass { row("held: \(c.name)", c.count, advice.held(HoldClass(rawValue: c.name) ?? .validation)) }
         if pending > 0 { row("pending", pending, advice.pending) }
         if rejectedUnusable > 0 {
             row("rejected rows, no usable participant_code", rejectedUnusable,
@@ -191,11 +188,11 @@ public struct HTMLReport: Sendable {
                                   commands: [advice.failuresExport, advice.ingestCorrections]))
         }
         if rows.isEmpty {
-            nodes.append(H.p([H.text(s.jobs.values.reduce(0, +) == 0 ? "Nothing ingested yet." : "Nothing to do: every ready job succeeded on \(scope.target?.name ?? "the target").")], class: "ok"))
+            nodes.append(H.p([H.text(s.jobs.total == 0 ? "Nothing ingested yet." : "Nothing to do: every ready job succeeded on \(scope.target?.name ?? "the target").")], class: "ok"))
         } else {
             nodes.append(H.table(["group", "count", "what it needs, and the commands"], rows, numeric: [1], class: "steps"))
         }
-        if let last = s.runs.last, let reason = last.stopReason, last.exitCode == 1 || reason.contains(":") {
+        if let last = s.runs.last, let reason = last.stopReason, last.exitCode == 1 || last.stoppedByAnswer {
             nodes.append(H.p([H.text("The last run (#\(last.id)) stopped: "), H.el("b", text: scrub(reason))], class: "alert"))
         }
         return nodes
@@ -207,11 +204,11 @@ public struct HTMLReport: Sendable {
     }
 
     private func outcomes(_ s: ReportSummary) -> [HNode] {
-        let total = s.jobs.values.reduce(0, +)
-        let items = StatusSummary.states.map { state -> HNode in
-            let count = s.jobs[state] ?? 0
+        let total = s.jobs.total
+        let items = JobStatus.latest.map { state -> HNode in
+            let count = s.jobs[state]
             let share = total > 0 ? " (\(ReportSummary.format(100 * Double(count) / Double(total)))%)" : ""
-            return H.el("li", [:], [swatch(HTMLCharts.stateColors[state]!), H.text("\(state) "), H.el("b", text: HTMLText.count(count)), H.text(share)])
+            return H.el("li", [:], [swatch(HTMLCharts.stateColors[state]!), H.text("\(state.rawValue) "), H.el("b", text: HTMLText.count(count)), H.text(share)])
         }
         return [HTMLCharts.outcomeBar(s.jobs), H.el("ul", ["class": "legend"], items)]
     }
@@ -263,7 +260,8 @@ public struct HTMLReport: Sendable {
                 if let code = m.exampleParticipant { item += [H.text(" "), H.el("span", ["class": "eg"], [H.text("e.g. "), H.code(code)])] }
                 return H.el("li", [:], item)
             })
-            let step = failed > 0 ? advice.failed(c.name, example: templates.first?.exampleParticipant) : advice.held(c.name)
+            let step = failed > 0 ? advice.failed(ReportClass(rawValue: c.name) ?? ReportClass(.unexpected), example: templates.first?.exampleParticipant)
+                : advice.held(HoldClass(rawValue: c.name) ?? .validation)
             let counts = [failed > 0 ? "\(HTMLText.count(failed)) failed" : nil, held > 0 ? "\(HTMLText.count(held)) held" : nil,
                           c.count - failed - held > 0 ? "\(HTMLText.count(c.count - failed - held)) rejected rows" : nil]
                 .compactMap { $0 }.joined(separator: ", ")
@@ -275,7 +273,7 @@ public struct HTMLReport: Sendable {
     }
 
     private func failed(_ s: ReportSummary, _ rows: [FailureRow], advice: ReportAdvice) -> [HNode] {
-        let total = s.jobs["failed"] ?? 0
+        let total = s.jobs[.failed]
         guard total > 0 else { return [H.p([H.text("None failed.")])] }
         var nodes: [HNode] = [H.p([H.text(rows.count < total ? "The first \(HTMLText.count(rows.count)) of \(HTMLText.count(total)), by participant code." : "All \(HTMLText.count(total)), by participant code.")])]
         nodes.append(H.table(["participant", "class", "status", "attempts", "last attempt (UTC)", "message"], rows.map { r in
@@ -289,7 +287,7 @@ public struct HTMLReport: Sendable {
     }
 
     private func held(_ s: ReportSummary, _ lists: Lists, advice: ReportAdvice) -> [HNode] {
-        let total = s.jobs["held"] ?? 0
+        let total = s.jobs[.held]
         guard total > 0 else { return [H.p([H.text("None held.")])] }
         var nodes: [HNode] = [H.table(["participant", "class", "why", "rows"], lists.held.map { r in
             // Hold reasons start with their row's `file:line`; the file's directory is noise here.

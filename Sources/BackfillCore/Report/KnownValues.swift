@@ -10,14 +10,11 @@ enum KnownValues {
 
     static func of(_ db: Database, participantCode: String, files: [Int64: ReportSourceFile]) throws -> [(Field, String)] {
         var values: [(Field, String)] = []
-        for row in try Row.fetchAll(db, sql: """
-            SELECT file_id, status, \(ExactText.select("raw")) AS raw, norm FROM input_row WHERE participant_code = ?
-            """, arguments: [participantCode]) {
-            let raw = row.exactText("raw")
-            if let normalized = files[row["file_id"]]?.stored.values(raw: raw, norm: row["norm"]) {
+        for row in try InputRowReads.participantRows(db, participantCode: participantCode) {
+            if let normalized = files[row.fileID]?.stored.values(raw: row.raw, norm: row.norm) {
                 for field in sensitive { if let v = normalized[field.order] { values.append((field, v)) } }
             }
-            guard (row["status"] as String) == "rejected", let raw, let file = files[row["file_id"]] else { continue }
+            guard row.status == .rejected, let raw = row.raw, let file = files[row.fileID] else { continue }
             let read = RawValues.read(raw, file: file)
             for field in sensitive { if let v = read[field.name] { values.append((field, FailureRow.text(v))) } }
         }

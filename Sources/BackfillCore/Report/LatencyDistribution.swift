@@ -26,16 +26,9 @@ public struct LatencyDistribution: Sendable, Equatable {
     /// - Parameter scope: the target whose attempts count; nil: the latest run's.
     public static func read(_ db: Database, scope: TargetScope? = nil) throws -> LatencyDistribution {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
-        let rows = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT latency_ms, count(*) AS n, count(CASE WHEN error_class = 'timeout' THEN 1 END) AS t
-            FROM target_attempt WHERE outcome != 'interrupted'
-            GROUP BY latency_ms ORDER BY latency_ms
-            """))
-        return LatencyDistribution(counts: rows.map { (ms: $0[0] as Int64, count: $0[1] as Int) },
-                                   timeouts: rows.compactMap { row in
-                                       let t: Int = row[2]
-                                       return t > 0 ? (ms: row[0] as Int64, count: t) : nil
-                                   })
+        let rows = try LedgerReads.latencies(db, scope: scope)
+        return LatencyDistribution(counts: rows.map { (ms: $0.latencyMs, count: $0.count) },
+                                   timeouts: rows.compactMap { $0.timeouts > 0 ? (ms: $0.latencyMs, count: $0.timeouts) : nil })
     }
 
     public var timeoutTotal: Int { timeouts.reduce(0) { $0 + $1.count } }

@@ -17,18 +17,10 @@ struct ReportSourceFile {
     /// Every ingested file by id (a database holds few files).
     static func all(_ db: Database) throws -> [Int64: ReportSourceFile] {
         var files: [Int64: ReportSourceFile] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT f.id, f.path, f.format, f.header, f.columns,
-                   EXISTS (SELECT 1 FROM input_row r WHERE r.file_id = f.id AND r.status != 'accepted'
-                                                       AND r.status = 'rejected') AS rejected
-            FROM source_file f
-            """) {
-            let path: String = row["path"]
-            let format = InputFormat(rawValue: row["format"]) ?? .csv
-            let columns = SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"])
-            files[row["id"]] = ReportSourceFile(
-                name: inputDisplayName(path), format: format, columns: columns, hasRejectedRows: row["rejected"],
-                stored: StoredFile(name: inputDisplayName(path), cells: FieldCells(columns)))
+        for file in try InputRowReads.files(db) {
+            let name = inputDisplayName(file.path)
+            files[file.id] = ReportSourceFile(name: name, format: file.format, columns: file.columns, hasRejectedRows: file.hasRejectedRows,
+                                              stored: StoredFile(name: name, cells: FieldCells(file.columns)))
         }
         return files
     }

@@ -70,31 +70,32 @@ public struct ReportAdvice: Sendable {
         public var commands: [String]
     }
 
-    /// Error classes whose failed jobs may succeed if sent again.
-    public static let retryable = Set(ErrorClass.allCases.filter(\.isWorthRetrying).map(\.rawValue))
-
-    /// What failed jobs of `errorClass` need. `example`: one participant of the class, for `explain`.
-    public func failed(_ errorClass: String, example: String?) -> Step {
+    /// What failed jobs of `reportClass` need. `example`: one participant of the class, for `explain`.
+    public func failed(_ reportClass: ReportClass, example: String?) -> Step {
         let explain = command("explain", example ?? "CODE")
-        switch errorClass {
-        case _ where ReportAdvice.retryable.contains(errorClass):
+        guard let errorClass = reportClass.errorClass else {
+            return held(HoldClass(rawValue: reportClass.rawValue) ?? .validation)
+        }
+        if errorClass.isWorthRetrying {
             return Step(words: "send again: `retry` moves them back to pending (same request_id, so a resend is idempotent), then `resume` sends them",
-                        commands: [command("retry", "--class", errorClass), resume])
-        case "validation":
+                        commands: [command("retry", "--class", errorClass.rawValue), resume])
+        }
+        switch errorClass {
+        case .validation:
             return Step(words: "fix the values: export them, correct the cells, ingest the file, run again",
                         commands: [failuresExport, ingestCorrections, resume])
-        case "segment":
+        case .segment:
             return Step(words: "complete the segment: export them, fill in the missing or malformed fields, ingest the file, run again",
                         commands: [failuresExport, ingestCorrections, resume])
-        case "not_customer":
+        case .notCustomer:
             return Step(words: "take it up with the participant or Zero Hash (the API does not know them as a customer of this platform)",
                         commands: [failuresExport])
-        case "forbidden":
+        case .forbidden:
             return Step(words: "check the platform's permissions with Zero Hash", commands: [explain])
-        case "idempotency_conflict":
+        case .idempotencyConflict:
             return Step(words: "look at the participant's history, then re-ingest its data (a new job gets a new request_id)",
                         commands: [explain])
-        case "unauthorized", "not_found", "tls", "dns":
+        case .unauthorized, .notFound, .tls, .dns:
             return Step(words: "fix the configuration (credentials, --env / --base-url / --profile), then run again",
                         commands: [resume])
         default:
@@ -102,16 +103,16 @@ public struct ReportAdvice: Sendable {
         }
     }
 
-    /// What held participants of `errorClass` need.
-    public func held(_ errorClass: String) -> Step {
-        switch errorClass {
-        case ReportErrorClass.segment:
+    /// What held participants of `holdClass` need.
+    public func held(_ holdClass: HoldClass) -> Step {
+        switch holdClass {
+        case .segment:
             return Step(words: "complete the segment: export them, fill in the missing fields, ingest the file, run again",
                         commands: [failuresExport, ingestCorrections, resume])
-        case ReportErrorClass.duplicateEmail:
+        case .duplicateEmail:
             return Step(words: "correct one of the emails (emails are unique per platform), ingest, run again",
                         commands: [failuresExport, ingestCorrections, resume])
-        default:
+        case .validation:
             return Step(words: "fix the values of the rejected rows: export them, correct the cells, ingest the file, run again",
                         commands: [failuresExport, ingestCorrections, resume])
         }

@@ -5,10 +5,10 @@ extension ReportSummary {
     /// The summary as text for a terminal.
     public func text() -> String {
         var lines: [String] = []
-        let total = jobs.values.reduce(0, +)
+        let total = jobs.total
         lines.append(target.map { "target: \($0)" } ?? "target: none yet (nothing has been sent)")
         lines.append("jobs: \(total) participants")
-        for state in StatusSummary.states { lines.append("  \(pad(state, 10)) \(jobs[state] ?? 0)") }
+        for state in JobStatus.latest { lines.append("  \(pad(state.rawValue, 10)) \(jobs[state])") }
         lines.append("errors by class:")
         if errorsByClass.isEmpty { lines.append("  none") }
         for c in errorsByClass { lines.append("  \(pad(c.name, 22)) \(c.count)") }
@@ -22,8 +22,9 @@ extension ReportSummary {
         if attemptsPerJob.isEmpty { lines.append("  nothing sent yet") }
         for b in attemptsPerJob { lines.append("  \(pad(b.attempts == 1 ? "1 attempt" : "\(b.attempts) attempts", 12)) \(b.jobs) jobs") }
         if !attemptsByOutcome.isEmpty {
-            let parts = attemptsByOutcome.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-            lines.append("requests by outcome: " + parts.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            let parts = attemptsByOutcome.map { (outcome: $0.key.rawValue, count: $0.value) }
+                .sorted { $0.count > $1.count || ($0.count == $1.count && $0.outcome < $1.outcome) }
+            lines.append("requests by outcome: " + parts.map { "\($0.outcome) \($0.count)" }.joined(separator: ", "))
         }
         let rate = achievedRate.map { ", \(Self.format($0)) requests/s" } ?? ""
         lines.append("runs: \(runs.count), \(Self.format(runSeconds)) s\(rate)")

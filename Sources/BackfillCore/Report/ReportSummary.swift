@@ -11,8 +11,9 @@ public struct ReportSummary: Sendable, Codable {
         public var count: Int
 
         /// Largest first, then by name.
-        static func sorted(_ counts: [String: Int]) -> [Count] {
-            counts.map { Count(name: $0.key, count: $0.value) }.sorted { $0.count > $1.count || ($0.count == $1.count && $0.name < $1.name) }
+        static func sorted<Key: RawRepresentable<String> & Hashable>(_ counts: [Key: Int]) -> [Count] {
+            counts.map { Count(name: $0.key.rawValue, count: $0.value) }
+                .sorted { $0.count > $1.count || ($0.count == $1.count && $0.name < $1.name) }
         }
     }
 
@@ -58,8 +59,18 @@ public struct ReportSummary: Sendable, Codable {
         public var concurrency: Int
         public var exitCode: Int?
         public var stopReason: String?
+        var stopCode: RunStop.Code?
+
         /// The run's target, by its short name.
         public var target: String?
+
+        /// Stopped by an answer or failure that any further request would meet too (not a signal, not a crash).
+        public var stoppedByAnswer: Bool { stopCode.map { ![.interrupted, .crashed, .error].contains($0) } ?? false }
+
+        enum CodingKeys: String, CodingKey {
+            case id, startedAt, endedAt, seconds, attempts, sendsPerSecond, rate, configuredPerSecond, shareOfConfigured,
+                 concurrency, exitCode, stopReason, target
+        }
     }
 
     public struct Latency: Sendable, Codable, Equatable {
@@ -73,7 +84,7 @@ public struct ReportSummary: Sendable, Codable {
     /// The target described (its short name); nil when nothing has been sent.
     public var target: String?
     /// Current jobs by state on the target (every state present).
-    public var jobs: [String: Int]
+    public var jobs: JobCounts
     /// Failed and held jobs, and rejected rows with no usable participant, by error class; largest first.
     public var errorsByClass: [Count]
     /// Failed jobs by error class; largest first.
@@ -86,7 +97,7 @@ public struct ReportSummary: Sendable, Codable {
     public var topMessages: [MessageCount]
     public var attemptsPerJob: [AttemptsBucket]
     /// Ledger rows by outcome (`succeeded`, `failed`, `retry`, `rate_limited`, `stopped`, `interrupted`).
-    public var attemptsByOutcome: [String: Int]
+    public var attemptsByOutcome: [AttemptOutcome: Int]
     public var runs: [RunInfo]
     /// Wall time of the ended runs, in seconds.
     public var runSeconds: Double
@@ -110,37 +121,22 @@ public struct ReportSummary: Sendable, Codable {
         -> (summary: ReportSummary, latency: LatencyDistribution) {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let status = try StatusSummary.read(db, scope: scope)
-        var failedByClass: [String: Int] = [:]
-        var heldByClass: [String: Int] = [:]
-        var allByClass: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: ReportJobs.sql(scope, """
-            SELECT kind, cls, count(*) AS n FROM (
-                SELECT j.state AS kind, \(ReportErrorClass.sql) AS cls FROM report_job j
-                UNION ALL
-                SELECT 'rejected', 'validation' FROM input_row WHERE status = 'rejected' AND participant_code IS NULL)
-            GROUP BY kind, cls
-            """)) {
-            let kind: String = row["kind"], cls: String = row["cls"], n: Int = row["n"]
+        var failedByClass: [ReportClass: Int] = [:]
+        var heldByClass: [ReportClass: Int] = [:]
+        var allByClass: [ReportClass: Int] = [:]
+        for (kind, cls, n) in try SummaryReads.classCounts(db, scope: scope) {
             allByClass[cls, default: 0] += n
-            if kind == "failed" { failedByClass[cls, default: 0] += n }
-            if kind == "held" { heldByClass[cls, default: 0] += n }
+            if kind == .failed { failedByClass[cls, default: 0] += n }
+            if kind == .held { heldByClass[cls, default: 0] += n }
         }
         let messages = try readTemplates(db, top: top, redact: redact, scope: scope)
-        let perJob = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT n, count(*) AS jobs FROM (
-                SELECT count(*) AS n FROM target_attempt WHERE outcome NOT IN ('rate_limited', 'interrupted') GROUP BY job_id)
-            GROUP BY n ORDER BY n
-            """)).map { AttemptsBucket(attempts: $0["n"], jobs: $0["jobs"]) }
-        var outcomes: [String: Int] = [:]
+        let perJob = try SummaryReads.attemptsPerJob(db, scope: scope).map { AttemptsBucket(attempts: $0.attempts, jobs: $0.jobs) }
+        var outcomes: [AttemptOutcome: Int] = [:]
         var byLatency: [Int64: (count: Int, timeouts: Int)] = [:]
-        for row in try Row.fetchAll(db, sql: scope.sql("""
-            SELECT outcome, latency_ms, count(*), count(CASE WHEN error_class = 'timeout' THEN 1 END)
-            FROM target_attempt GROUP BY outcome, latency_ms
-            """)) {
-            let outcome: String = row[0], ms: Int64 = row[1], n: Int = row[2], timeouts: Int = row[3]
+        for (outcome, ms, n, timeouts) in try SummaryReads.outcomesByLatency(db, scope: scope) {
             outcomes[outcome, default: 0] += n
             // Interrupted attempts measured nothing (as in `LatencyDistribution.read`).
-            guard outcome != "interrupted" else { continue }
+            guard outcome != .interrupted else { continue }
             byLatency[ms, default: (0, 0)].count += n
             byLatency[ms, default: (0, 0)].timeouts += timeouts
         }
@@ -151,10 +147,7 @@ public struct ReportSummary: Sendable, Codable {
         let ended = runs.filter { $0.seconds != nil }
         let seconds = ended.reduce(0) { $0 + ($1.seconds ?? 0) }
         let sent = ended.reduce(0) { $0 + $1.attempts }
-        let rejected = try Row.fetchAll(db, sql: """
-            SELECT coalesce(reject_code, 'unknown') AS code, count(*) AS n FROM input_row WHERE status = 'rejected'
-            GROUP BY reject_code ORDER BY n DESC, code
-            """).map { Count(name: $0["code"], count: $0["n"]) }
+        let rejected = try SummaryReads.rejectedByCode(db).map { Count(name: $0.code, count: $0.count) }
         let summary = ReportSummary(
             target: scope.target?.name, jobs: status.jobs, errorsByClass: Count.sorted(allByClass),
             failedByClass: Count.sorted(failedByClass), heldByClass: Count.sorted(heldByClass), topMessages: messages,
@@ -171,38 +164,13 @@ public struct ReportSummary: Sendable, Codable {
     /// The `top` largest templates of each class, largest first overall. `example` is one of the messages as it
     /// was, with the participant that got it, for `--redact` to find whose values it quotes.
     private static func readTemplates(_ db: Database, top: Int, redact: Bool, scope: TargetScope) throws -> [MessageCount] {
-        db.add(function: MessageTemplate.sqlFunction)
-        let rows = try Row.fetchAll(db, sql: ReportJobs.sql(scope, """
-            SELECT cls, template, example, n FROM (
-                SELECT cls, template, example, n,
-                       row_number() OVER (PARTITION BY cls ORDER BY n DESC, template) AS rank
-                FROM (
-                    SELECT cls, backfill_message_template(msg, code) AS template,
-                           min(coalesce(code, '') || char(31) || msg) AS example, count(*) AS n
-                    FROM (
-                        SELECT coalesce(error_class, 'unexpected') AS cls, last_message AS msg, participant_code AS code
-                        FROM report_failed
-                        UNION ALL
-                        SELECT CASE WHEN json_extract(h.value, '$.message') LIKE 'Data segment validation failed%'
-                                      OR json_extract(h.value, '$.message') = '\(APIMessage.noDataSegment)'
-                                    THEN 'segment' ELSE 'validation' END,
-                               json_extract(h.value, '$.message'), j.participant_code
-                        FROM report_held j, json_each(j.hold_reasons) h
-                        UNION ALL
-                        SELECT 'duplicate_email', 'the same folded email as another participant (emails are unique per platform)',
-                               participant_code
-                        FROM report_held WHERE email_conflict = 1)
-                    WHERE msg IS NOT NULL
-                    GROUP BY cls, template))
-            WHERE rank <= ?
-            ORDER BY n DESC, cls, template
-            """), arguments: [top])
+        let rows = try SummaryReads.templates(db, scope: scope, top: top,
+                                              emailConflictMessage: "the same folded email as another participant (emails are unique per platform)",
+                                              template: { MessageTemplate.of($0, participantCode: $1) })
         let files = redact ? try ReportSourceFile.all(db) : [:]
         return try rows.map { row in
-            let example: String = row["example"]
-            let parts = example.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
-            let code = parts.first.flatMap { $0.isEmpty ? nil : String($0) }
-            var m = MessageCount(errorClass: row["cls"], message: row["template"], count: row["n"], exampleParticipant: code)
+            let code = row.exampleParticipant
+            var m = MessageCount(errorClass: row.reportClass.rawValue, message: row.template, count: row.count, exampleParticipant: code)
             if redact {
                 let known = try code.map { try KnownValues.of(db, participantCode: $0, files: files) } ?? []
                 // The template has already replaced numbers ("1 Main St" reads "{n} Main St"): look for the
@@ -218,23 +186,16 @@ public struct ReportSummary: Sendable, Codable {
     }
 
     private static func readRuns(_ db: Database, scope: TargetScope) throws -> [RunInfo] {
-        try Row.fetchAll(db, sql: scope.sql("SELECT * FROM target_run ORDER BY id")).map { row in
-            let started: Int64 = row["started_at"]
-            let ended: Int64? = row["ended_at"]
-            // Each run's own requests (interrupted ones never got an answer recorded).
-            let sent = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM attempt WHERE run_id = ? AND outcome != 'interrupted'
-                """, arguments: [row["id"] as Int64]) ?? 0
-            let seconds = ended.map { Double($0 - started) / 1000 }
-            let rate: String = row["rate"]
-            let configured = RateLimit(parsing: rate)?.perSecond
-            let achieved = seconds.flatMap { $0 > 0 ? Double(sent) / $0 : nil }
-            return RunInfo(id: row["id"], startedAt: ReportTime.iso8601(started), endedAt: ended.map(ReportTime.iso8601),
-                           seconds: seconds, attempts: sent, sendsPerSecond: achieved,
-                           rate: rate, configuredPerSecond: configured,
+        try SummaryReads.runs(db, scope: scope).map { run in
+            let seconds = run.endedAt.map { Double($0 - run.startedAt) / 1000 }
+            let configured = RateLimit(parsing: run.rate)?.perSecond
+            let achieved = seconds.flatMap { $0 > 0 ? Double(run.attempts) / $0 : nil }
+            return RunInfo(id: run.id, startedAt: ReportTime.iso8601(run.startedAt), endedAt: run.endedAt.map(ReportTime.iso8601),
+                           seconds: seconds, attempts: run.attempts, sendsPerSecond: achieved,
+                           rate: run.rate, configuredPerSecond: configured,
                            shareOfConfigured: achieved.flatMap { a in configured.map { a / $0 } },
-                           concurrency: row["concurrency"], exitCode: row["exit_code"],
-                           stopReason: row["stop_reason"], target: scope.target?.name)
+                           concurrency: run.concurrency, exitCode: run.exitCode,
+                           stopReason: run.stop?.text, stopCode: run.stop?.code, target: scope.target?.name)
         }
     }
 

@@ -69,40 +69,24 @@ public struct SendTimeline: Sendable {
     public static func read(_ db: Database, maxBuckets: Int = 120, scope: TargetScope? = nil) throws -> SendTimeline {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         // Over the `attempt_target` index (interrupted attempts included: the buckets ignore them).
-        guard let span = try Row.fetchOne(db, sql: scope.sql("""
-            SELECT min(ended_at) AS first, max(ended_at) AS last FROM target_attempt
-            """)), let first: Int64 = span["first"], let last: Int64 = span["last"] else {
+        guard let (first, last) = try LedgerReads.span(db, scope: scope) else {
             return SendTimeline(bucketMs: 1000, buckets: [])
         }
         let bucketMs = bucketWidth(first: first, last: last, maxBuckets: maxBuckets)
         let origin = first - first % bucketMs
         let count = Int((last - origin) / bucketMs) + 1
         var buckets = (0..<count).map { Bucket(start: origin + Int64($0) * bucketMs) }
-        for row in try Row.fetchAll(db, sql: scope.sql("""
-            SELECT (ended_at - ?1) / ?2 AS b,
-                   count(CASE WHEN outcome = 'succeeded' THEN 1 END),
-                   count(CASE WHEN outcome = 'retry' THEN 1 END),
-                   count(CASE WHEN outcome IN ('failed', 'stopped') THEN 1 END),
-                   count(CASE WHEN outcome = 'rate_limited' THEN 1 END)
-            FROM target_attempt WHERE outcome != 'interrupted' GROUP BY b ORDER BY b
-            """), arguments: [origin, bucketMs]) {
-            let index: Int = row[0]
-            guard buckets.indices.contains(index) else { continue }
-            buckets[index].succeeded = row[1]
-            buckets[index].retried = row[2]
-            buckets[index].failed = row[3]
-            buckets[index].rateLimited = row[4]
+        for b in try LedgerReads.buckets(db, scope: scope, origin: origin, width: bucketMs) {
+            guard buckets.indices.contains(b.index) else { continue }
+            buckets[b.index].succeeded = b.succeeded
+            buckets[b.index].retried = b.retried
+            buckets[b.index].failed = b.failed
+            buckets[b.index].rateLimited = b.rateLimited
         }
-        let runs = try Row.fetchAll(db, sql: scope.sql("""
-            SELECT r.id, r.started_at, r.ended_at, r.rate,
-                   CASE WHEN r.ended_at IS NULL THEN (SELECT max(a.ended_at) FROM attempt a WHERE a.run_id = r.id) END AS last_answer
-            FROM target_run r ORDER BY r.id
-            """)).map { row -> Run in
-            let start: Int64 = row["started_at"]
-            let rate: String = row["rate"]
-            let end: Int64 = row["ended_at"] ?? row["last_answer"] ?? start
-            return Run(id: row["id"], start: start, end: max(end, start), rate: rate,
-                       configuredPerSecond: RateLimit(parsing: rate)?.perSecond)
+        let runs = try SummaryReads.runs(db, scope: scope).map { run -> Run in
+            let end = run.endedAt ?? run.lastAnswerAt ?? run.startedAt
+            return Run(id: run.id, start: run.startedAt, end: max(end, run.startedAt), rate: run.rate,
+                       configuredPerSecond: RateLimit(parsing: run.rate)?.perSecond)
         }
         var timeline = SendTimeline(bucketMs: bucketMs, buckets: buckets, runs: runs)
         timeline.pauses = try readPauses(db, scope: scope, timeline: timeline)
@@ -116,17 +100,11 @@ public struct SendTimeline: Sendable {
     private static func readPauses(_ db: Database, scope: TargetScope, timeline: SendTimeline) throws -> [Pause] {
         var times: [Int64] = []
         for bucket in timeline.buckets where bucket.rateLimited > 0 {
-            times += try Int64.fetchAll(db, sql: scope.sql("""
-                SELECT ended_at FROM target_attempt
-                WHERE ended_at >= ? AND ended_at < ? AND outcome = 'rate_limited' ORDER BY ended_at LIMIT 10000
-                """), arguments: [bucket.start, bucket.start + timeline.bucketMs])
+            times += try LedgerReads.rateLimitedAnswers(db, scope: scope, from: bucket.start, to: bucket.start + timeline.bucketMs)
             if times.count > 100_000 { break }
         }
         func nextStart(after t: Int64) throws -> Int64? {
-            try Int64.fetchOne(db, sql: scope.sql("""
-                SELECT started_at FROM target_attempt
-                WHERE ended_at > ?1 AND started_at >= ?1 AND outcome != 'interrupted' ORDER BY ended_at LIMIT 1
-                """), arguments: [t])
+            try LedgerReads.firstStart(db, scope: scope, after: t)
         }
         func runEnd(_ t: Int64) -> Int64 {
             timeline.runs.first { $0.start <= t && t <= $0.end }?.end ?? t

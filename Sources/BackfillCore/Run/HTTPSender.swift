@@ -100,7 +100,7 @@ public final class HTTPSender: Sendable {
         case .success(let r): response = r
         case .failure(let error):
             let failure = TransportFailure(error, endpoint: endpoint)
-            throw BackfillError("time_\(failure.timeCode)", failure.message)
+            throw BackfillError("time_\(failure.timeCode)", failure.message, cause: failure)
         }
         let body = response.body.map { Array($0.readableBytesView) } ?? []
         guard response.status == .ok else {

@@ -38,7 +38,7 @@ public final class RunMetrics: Sendable {
     private let attemptCounters = Mutex<[String: Counter]>([:])
     private let rateLimited: Counter
     private let duration: Timer
-    private let jobs: [String: Gauge]
+    private let jobs: [JobStatus: Gauge]
     private let inFlight: Gauge
     private let window: Gauge
     private let ceiling: Gauge
@@ -52,8 +52,8 @@ public final class RunMetrics: Sendable {
         let t = [("target", target)]
         rateLimited = Counter(label: Name.rateLimited, dimensions: t, factory: factory)
         duration = Timer(label: Name.requestDuration, dimensions: t, factory: factory)
-        jobs = Dictionary(uniqueKeysWithValues: StatusSummary.states.map {
-            ($0, Gauge(label: Name.jobs, dimensions: t + [("state", $0)], factory: factory))
+        jobs = Dictionary(uniqueKeysWithValues: JobStatus.latest.map {
+            ($0, Gauge(label: Name.jobs, dimensions: t + [("state", $0.rawValue)], factory: factory))
         })
         inFlight = Gauge(label: Name.inFlight, dimensions: t, factory: factory)
         window = Gauge(label: Name.window, dimensions: t, factory: factory)
@@ -69,10 +69,10 @@ public final class RunMetrics: Sendable {
         attemptCounters.withLock { counters in
             for r in records {
                 let status = r.status.map(String.init) ?? "none"
-                let key = r.outcome + " " + status
+                let key = r.outcome.rawValue + " " + status
                 let counter = counters[key] ?? {
                     let made = Counter(label: Name.attempts,
-                                       dimensions: [("target", target), ("outcome", r.outcome), ("status", status)],
+                                       dimensions: [("target", target), ("outcome", r.outcome.rawValue), ("status", status)],
                                        factory: factory)
                     counters[key] = made
                     return made
@@ -88,7 +88,7 @@ public final class RunMetrics: Sendable {
 
     /// The run's numbers now.
     public func update(_ p: RunProgress) {
-        for (state, gauge) in jobs { gauge.record(p.jobs[state] ?? 0) }
+        for (state, gauge) in jobs { gauge.record(p.jobs[state]) }
         inFlight.record(p.inFlight)
         window.record(p.window)
         ceiling.record(p.ceiling)

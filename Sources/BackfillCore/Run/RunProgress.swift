@@ -34,8 +34,8 @@ public struct RunProgress: Sendable, Equatable {
     public var eta: Double?
     /// The last snapshot, taken as the run ends.
     public var final: Bool
-    /// Jobs on the target by state (`StatusSummary.states`): the counts at the start moved by this run's answers.
-    public var jobs: [String: Int] = [:]
+    /// Jobs on the target by state (`JobStatus.latest`): the counts at the start moved by this run's answers.
+    public var jobs = JobCounts()
 }
 
 /// What the run tells the executable while it goes. Every closure runs on the run's control queue: keep it short.

@@ -8,7 +8,7 @@ public struct RunSummary: Sendable {
         /// No sendable job is left (or `--limit` was reached).
         case drained
         /// An error proved every request would fail.
-        case stopped(code: String, message: String)
+        case stopped(code: RunStop.Code, message: String)
         /// SIGINT (2) or SIGTERM (15).
         case interrupted(signal: Int32)
     }
@@ -22,7 +22,7 @@ public struct RunSummary: Sendable {
     public var recovered = 0
     public var elapsedSeconds: Double = 0
     /// Current jobs by state once the run is over.
-    public var jobs: [String: Int] = [:]
+    public var jobs = JobCounts()
     public var clockOffsetMilliseconds: Int64?
     /// The target's short name.
     public var target = ""
@@ -35,7 +35,7 @@ public struct RunSummary: Sendable {
     /// The configured rate (nil: unpaced).
     public var configuredRate: RateLimit?
     /// Failed jobs on the target by error class, largest first.
-    public var failedByClass: [(errorClass: String, count: Int)] = []
+    public var failedByClass: [(errorClass: ErrorClass, count: Int)] = []
 
     /// 0 every job succeeded and none is held; 2 some jobs failed permanently or are held;
     /// 1 the run was stopped by an error; 130 / 143 interrupted by SIGINT / SIGTERM.
@@ -43,7 +43,7 @@ public struct RunSummary: Sendable {
         switch ending {
         case .stopped: return 1
         case .interrupted(let signal): return 128 + signal
-        case .drained: return (jobs["failed"] ?? 0) > 0 || (jobs["held"] ?? 0) > 0 ? 2 : 0
+        case .drained: return jobs[.failed] > 0 || jobs[.held] > 0 ? 2 : 0
         }
     }
 }

@@ -28,7 +28,7 @@ public enum Runner {
             if abs(offset!) > 5_000 {
                 logger.warning("the local clock is \(offset! / 1000) s off the API's; timestamps are corrected by it")
             }
-        } catch let error as BackfillError where ["time_unreachable", "time_dns", "time_tls"].contains(error.code) {
+        } catch let error as BackfillError where (error.cause as? TransportFailure)?.meansNoConnection == true {
             // Before any job is touched, no connection at all means a wrong host or port, not a blip. The probe
             // does not retry connections, so this comes at once rather than after the connect timeout.
             throw BackfillError("unreachable", "\(error.message) Nothing was sent.")
@@ -50,7 +50,7 @@ public enum Runner {
             }
             let pool = WorkerPool(configuration: configuration, store: store, sender: sender, logger: logger, events: events)
             let counts = try store.counts()
-            let pending = counts["pending"] ?? 0
+            let pending = counts[.pending]
             pool.setProgressTotal(configuration.limit.map { min($0, pending) } ?? pending, startCounts: counts)
             let drift = DriftWatch(sender: sender, initial: offset, logger: logger, timeout: configuration.timeout)
             drift.start()
@@ -61,16 +61,15 @@ public enum Runner {
             summary.left = try store.left(now: EpochClock.milliseconds())
             summary.failedByClass = try store.failedByClass()
         } catch {
-            try? store.endRun(runID, now: EpochClock.milliseconds(), exitCode: 1, stopReason: "\(error)")
+            try? store.endRun(runID, now: EpochClock.milliseconds(), exitCode: 1, stop: RunStop(.error, "\(error)"))
             throw error
         }
-        var reason: String?
-        switch summary.ending {
-        case .drained: reason = nil
-        case .stopped(let code, let message): reason = "\(code): \(message)"
-        case .interrupted(let signal): reason = signalName(signal)
+        let stop: RunStop? = switch summary.ending {
+        case .drained: nil
+        case .stopped(let code, let message): RunStop(code, message)
+        case .interrupted(let signal): RunStop(.interrupted, signalName(signal))
         }
-        try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stopReason: reason)
+        try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stop: stop)
         return summary
     }
 

@@ -137,7 +137,7 @@ public struct SendLoop: Sendable {
             ready.append(contentsOf: jobs)
         case .storeFailed(let message):
             claiming = false
-            halt(.stopped(code: "database", message: "database: \(message)"), &actions)
+            halt(.stopped(code: .database, message: "database: \(message)"), &actions)
         case .nextDue(let due):
             checkingDue = false
             if ready.isEmpty, drained, inFlight.isEmpty, !claiming, stop == nil {
@@ -259,13 +259,14 @@ public struct SendLoop: Sendable {
         }
         records.append(AttemptRecord(
             jobID: job.id, number: job.attempts + 1, requestID: job.requestID, startedAt: answer.startedAt,
-            endedAt: answer.endedAt, status: answer.status, outcome: decision.label,
-            errorClass: outcome.errorClass?.rawValue, message: classified.message,
+            endedAt: answer.endedAt, status: answer.status, outcome: decision.outcome,
+            errorClass: outcome.errorClass, message: classified.message,
             responseBody: answer.body.isEmpty ? nil : answer.body, transition: decision.transition))
         if records.count >= settings.writeBatch { actions.append(.write(takeRecords())) }
 
         if case .stop(let errorClass) = outcome {
-            halt(.stopped(code: errorClass.rawValue, message: StopReason.message(errorClass, status: answer.status, apiMessage: classified.message)), &actions)
+            halt(.stopped(code: RunStop.Code(errorClass),
+                          message: StopReason.message(errorClass, status: answer.status, apiMessage: classified.message)), &actions)
         } else if !succeeded, let latest = latestSuccessStart, startedAt < latest {
             // Overtaken: a request started after this one has succeeded. Neither counts nor breaks a streak.
         } else if !succeeded, answer.status != 429 {
@@ -273,7 +274,7 @@ public struct SendLoop: Sendable {
             let key = answer.status.map { "\($0)" + (classified.message.map { " \($0)" } ?? "") } ?? classified.message ?? "no answer"
             repeated = repeated.key == key ? (key, repeated.count + 1) : (key, 1)
             if repeated.count >= settings.stopAfter {
-                halt(.stopped(code: ErrorClass.repeated.rawValue,
+                halt(.stopped(code: .repeated,
                               message: "\(repeated.count) consecutive answers were the same (\(key)); stopping so that every remaining job is not spent on it (--stop-after \(settings.stopAfter))"),
                      &actions)
             }

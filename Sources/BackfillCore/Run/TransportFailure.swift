@@ -7,7 +7,7 @@ import NIOSSL
 
 /// What went wrong below HTTP, as the sender reports it. The case decides the outcome; the message is what the
 /// ledger keeps and the operator reads: it names the host and port and what to check, and never holds a secret.
-public enum TransportFailure: Sendable, Equatable {
+public enum TransportFailure: Error, Sendable, Equatable {
     /// No answer within `--timeout`: the update may or may not have been applied.
     case timeout(String)
     /// No connection could be opened: refused, no route to the host, or the connect timeout.
@@ -18,6 +18,15 @@ public enum TransportFailure: Sendable, Equatable {
     case tls(String)
     /// The host name does not resolve.
     case dns(String)
+
+    /// No connection was made at all (refused or unroutable, a name that does not resolve, a failed handshake):
+    /// before any job is touched, a wrong host or port rather than a blip.
+    public var meansNoConnection: Bool {
+        switch self {
+        case .unreachable, .dns, .tls: true
+        case .timeout, .connection: false
+        }
+    }
 
     /// The plain message, e.g. `connection refused by 127.0.0.1:8080: is the server running, and is --base-url right?`.
     public var message: String {

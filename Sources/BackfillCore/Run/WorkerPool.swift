@@ -36,7 +36,7 @@ public final class WorkerPool: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var nextWorker = 0
     private var progressTotal = 0
-    private var startCounts: [String: Int] = [:]
+    private var startCounts = JobCounts()
     private let metrics: RunMetrics?
     private var endSummary: RunSummary?
 
@@ -59,7 +59,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Sets how many jobs the progress counts towards, and the target's job counts as the run starts (what the
     /// progress's and the metrics' job counts move from).
-    public func setProgressTotal(_ total: Int, startCounts: [String: Int] = [:]) {
+    public func setProgressTotal(_ total: Int, startCounts: JobCounts = JobCounts()) {
         control.async { [self] in
             progressTotal = total
             self.startCounts = startCounts
@@ -196,7 +196,7 @@ public final class WorkerPool: @unchecked Sendable {
         if case .stopped(_, let message) = ending { logger.error("run stopped: \(message)") }
         writer.async { [self] in
             do { try record(records) } catch { logger.error("database: \(error)") }
-            let jobs = (try? store.counts()) ?? [:]
+            let jobs = (try? store.counts()) ?? JobCounts()
             control.async { [self] in
                 var summary = loop.summary
                 summary.jobs = jobs
@@ -251,18 +251,16 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// The target's jobs now: the counts at the start, moved by this run's answers (never a scan of the table).
     /// Jobs claimed but not started count as pending; a started job is in flight until its answer.
-    private func jobCounts(_ s: RunSummary) -> [String: Int] {
+    private func jobCounts(_ s: RunSummary) -> JobCounts {
         let inFlight = loop.inFlightCount
-        let counts = startCounts
-        let start = { (state: String) in counts[state] ?? 0 }
-        let sendable = start(SendState.pending.rawValue) + start(SendState.inFlight.rawValue)
-        return [
-            SendState.pending.rawValue: max(0, sendable - s.succeeded - s.failed - inFlight),
-            JobState.held.rawValue: start(JobState.held.rawValue),
-            SendState.inFlight.rawValue: inFlight,
-            SendState.succeeded.rawValue: start(SendState.succeeded.rawValue) + s.succeeded,
-            SendState.failed.rawValue: start(SendState.failed.rawValue) + s.failed,
-        ]
+        let start = startCounts
+        var now = JobCounts(JobStatus.latest)
+        now[.pending] = max(0, start[.pending] + start[.inFlight] - s.succeeded - s.failed - inFlight)
+        now[.held] = start[.held]
+        now[.inFlight] = inFlight
+        now[.succeeded] = start[.succeeded] + s.succeeded
+        now[.failed] = start[.failed] + s.failed
+        return now
     }
 
     private func installSignalHandlers() {

@@ -1,7 +1,7 @@
 import GRDB
 
 /// Stable error classes: ledger column values, report groups and metric labels.
-public enum ErrorClass: String, Sendable, CaseIterable, Codable {
+public enum ErrorClass: String, Sendable, CaseIterable, Codable, SQLWord, DatabaseValueConvertible {
     /// 400 about the body (fields, formats).
     case validation
     /// 400 "Data segment validation failed...".

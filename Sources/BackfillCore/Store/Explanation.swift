@@ -9,7 +9,7 @@ public struct Explanation: Sendable, Codable {
         /// `file:line`.
         public var source: String
         public var platformUpdatedAt: Int64?
-        public var status: String
+        public var status: RowStatus
         /// Provided normalized fields by canonical name.
         public var fields: [String: String]
         public var rejection: String?
@@ -23,10 +23,10 @@ public struct Explanation: Sendable, Codable {
     /// Where a job stands on one target it was sent to.
     public struct Send: Sendable, Codable {
         public var target: String
-        public var state: String
+        public var state: SendState
         public var attempts: Int
         public var lastStatus: Int?
-        public var errorClass: String?
+        public var errorClass: ErrorClass?
         public var message: String?
         /// ISO-8601, UTC.
         public var lastAttemptAt: String?
@@ -42,7 +42,7 @@ public struct Explanation: Sendable, Codable {
     public struct JobVersion: Sendable, Codable {
         public var id: Int64
         /// What ingest decided: `pending` (ready), `held` or `superseded`.
-        public var state: String
+        public var state: JobState
         /// The job on every target it was claimed for, oldest target first.
         public var sends: [Send]
         public var isCurrent: Bool
@@ -59,7 +59,7 @@ public struct Explanation: Sendable, Codable {
         /// Newest timestamp the body carries.
         public var platformUpdatedAt: Int64?
         /// The job's state on the target of the first line (`blocked`: a step after one that failed there).
-        public var stateOnTarget: String?
+        public var stateOnTarget: JobStatus?
 
         enum CodingKeys: String, CodingKey {
             case id, state, body, sends, step, corrective
@@ -150,11 +150,11 @@ public struct Explanation: Sendable, Codable {
         if rows.isEmpty && jobs.isEmpty { return nil }
         let states = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: scope.sql("""
             SELECT id, state FROM target_job WHERE participant_code = ? AND is_current = 1
-            """), arguments: [code]).map { ($0["id"] as Int64, $0["state"] as String) })
+            """), arguments: [code]).map { ($0["id"] as Int64, $0["state"] as JobStatus) })
         for i in jobs.indices { jobs[i].stateOnTarget = states[jobs[i].id] }
         let mode = try IngestMode.stored(db)
         let current = jobs.filter(\.isCurrent)
-        let onTarget = mode == .history ? Self.participantState(current) : current.first?.stateOnTarget
+        let onTarget = mode == .history ? Self.participantState(current) : current.first?.stateOnTarget?.rawValue
         return Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows,
                            jobs: jobs, mode: mode)
     }
@@ -162,10 +162,10 @@ public struct Explanation: Sendable, Codable {
     /// History mode: where the participant's steps stand, in words (`2 of 3 steps succeeded; step 3 pending`).
     package static func participantState(_ steps: [JobVersion]) -> String? {
         guard !steps.isEmpty else { return nil }
-        let done = steps.filter { $0.stateOnTarget == SendState.succeeded.rawValue }.count
+        let done = steps.filter { $0.stateOnTarget == .succeeded }.count
         var text = "\(done) of \(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
-        if let next = steps.first(where: { $0.stateOnTarget != SendState.succeeded.rawValue }) {
-            text += "; step \(next.step) \(next.stateOnTarget ?? "pending")"
+        if let next = steps.first(where: { $0.stateOnTarget != .succeeded }) {
+            text += "; step \(next.step) \((next.stateOnTarget ?? .pending).rawValue)"
         }
         return text
     }

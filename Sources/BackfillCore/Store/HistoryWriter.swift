@@ -62,7 +62,7 @@ package struct HistoryWriter {
         self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
             SELECT id, step, request_id, hold_reasons, corrective,
-                   EXISTS (SELECT 1 FROM job_send s WHERE s.job_id = job.id AND (s.state != 'pending' OR s.attempts > 0))
+                   EXISTS (SELECT 1 FROM job_send s WHERE s.job_id = job.id AND (s.state != \(SendState.pending.sql) OR s.attempts > 0))
             FROM job WHERE participant_code = ? AND is_current = 1 ORDER BY step
             """)
         insert = try FastStatement(db, sql: """
@@ -70,7 +70,7 @@ package struct HistoryWriter {
                              hold_reasons, row_count, created_at, updated_at, step, corrective)
             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)
             """)
-        retire = try FastStatement(db, sql: "UPDATE job SET is_current = 0, state = 'superseded', updated_at = ?2 WHERE id = ?1")
+        retire = try FastStatement(db, sql: "UPDATE job SET is_current = 0, state = \(JobState.superseded.sql), updated_at = ?2 WHERE id = ?1")
     }
 
     /// - Parameter fold: latest mode's fold of the same rows, computed only when a hold or a correction needs it.
@@ -147,7 +147,7 @@ package struct HistoryWriter {
         let at = steps.first { $0.step == diverged.step }
         let sources = at.flatMap { d in history.steps.first { $0.number == d.step }?.sources } ?? []
         let reason = HoldReason(source: sources.joined(separator: ";"),
-                                message: HistoryHold.outOfOrder(sentStep: diverged.step, participantCode: code))
+                                message: HistoryHold.outOfOrder(sentStep: diverged.step, participantCode: code), kind: .outOfOrder)
         return [folded(step: lastSent + 1, holds: [reason], corrective: true)]
     }
 }

@@ -1,7 +1,7 @@
 import GRDB
 
 /// What ingest decided about a job (`job.state`); the same on every target.
-public enum JobState: String, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum JobState: String, Sendable, CaseIterable, Codable, SQLWord, DatabaseValueConvertible {
     /// Ready to send.
     case pending
     /// Not to be sent: see its hold reasons or email conflict.
@@ -11,7 +11,7 @@ public enum JobState: String, Sendable, CaseIterable, DatabaseValueConvertible {
 }
 
 /// Where a job stands on one target (`job_send.state`).
-public enum SendState: String, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum SendState: String, Sendable, CaseIterable, Codable, SQLWord, DatabaseValueConvertible {
     case pending
     /// Taken by a run, not started yet: a crash returns it to pending with no attempt.
     case claimed
@@ -19,4 +19,7 @@ public enum SendState: String, Sendable, CaseIterable, DatabaseValueConvertible 
     case inFlight = "in_flight"
     case succeeded
     case failed
+
+    /// The states of a job that was sent: one of them on a target wins over the job's own state there.
+    public static let sent: [SendState] = [.inFlight, .succeeded, .failed]
 }

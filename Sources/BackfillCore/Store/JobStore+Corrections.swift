@@ -38,7 +38,7 @@ extension JobStore {
     package func correctableRows(fileIDs: [Int64], line: Int64) throws -> [StoredRow] {
         let statement = try db.cachedStatement(sql: """
             SELECT \(Self.storedRowColumns) FROM input_row
-            WHERE file_id = ? AND line = ? AND status != 'accepted' AND status IN (?, ?)
+            WHERE file_id = ? AND line = ? AND status != \(RowStatus.accepted.sql) AND status IN (?, ?)
             """)
         return try fileIDs.sorted().flatMap { fileID in
             try Row.fetchAll(statement, arguments: [fileID, line, RowStatus.rejected, RowStatus.resolved]).map(Self.storedRow)

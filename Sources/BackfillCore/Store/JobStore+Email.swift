@@ -9,12 +9,12 @@ extension JobStore {
         if mode == .history { return try applyEmailUniquenessOnTimeline(now: now) }
         let dup = "SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL GROUP BY email HAVING count(*) > 1"
         try db.execute(sql: """
-            UPDATE job SET email_conflict = 1, state = 'held', updated_at = ?1
-            WHERE is_current = 1 AND state IN ('pending', 'held') AND email_conflict = 0 AND email IN (\(dup))
+            UPDATE job SET email_conflict = 1, state = \(JobState.held.sql), updated_at = ?1
+            WHERE is_current = 1 AND state IN \([JobState.pending, .held].sql) AND email_conflict = 0 AND email IN (\(dup))
             """, arguments: [now])
         try db.execute(sql: """
             UPDATE job SET email_conflict = 0, updated_at = ?1,
-                           state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
+                           state = CASE WHEN hold_reasons IS NULL AND state = \(JobState.held.sql) THEN \(JobState.pending.sql) ELSE state END
             WHERE is_current = 1 AND email_conflict = 1 AND email NOT IN (\(dup))
             """, arguments: [now])
     }
@@ -42,13 +42,13 @@ extension JobStore {
             WHERE a.email IS NOT NULL
             """)
         try db.execute(sql: """
-            UPDATE job SET email_conflict = 1, state = 'held', updated_at = ?1
-            WHERE is_current = 1 AND state IN ('pending', 'held') AND email_conflict = 0
+            UPDATE job SET email_conflict = 1, state = \(JobState.held.sql), updated_at = ?1
+            WHERE is_current = 1 AND state IN \([JobState.pending, .held].sql) AND email_conflict = 0
               AND participant_code IN (SELECT code FROM email_clash)
             """, arguments: [now])
         try db.execute(sql: """
             UPDATE job SET email_conflict = 0, updated_at = ?1,
-                           state = CASE WHEN hold_reasons IS NULL AND state = 'held' THEN 'pending' ELSE state END
+                           state = CASE WHEN hold_reasons IS NULL AND state = \(JobState.held.sql) THEN \(JobState.pending.sql) ELSE state END
             WHERE is_current = 1 AND email_conflict = 1 AND participant_code NOT IN (SELECT code FROM email_clash)
             """, arguments: [now])
     }

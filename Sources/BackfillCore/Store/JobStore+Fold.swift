@@ -77,9 +77,9 @@ package struct FoldReader {
         }
         query = try FastStatement(db, sql: """
             SELECT r.participant_code, r.platform_updated_at, r.file_id, r.line,
-                   CASE WHEN r.status = '\(RowStatus.rejected.rawValue)' THEN r.reject_message END, r.raw, r.norm
+                   CASE WHEN r.status = \(RowStatus.rejected.sql) THEN r.reject_message END, r.raw, r.norm
             FROM input_row r
-            WHERE \(filter) AND r.status IN ('\(RowStatus.accepted.rawValue)', '\(RowStatus.rejected.rawValue)')
+            WHERE \(filter) AND r.status IN \([RowStatus.accepted, .rejected].sql)
             ORDER BY r.participant_code, r.platform_updated_at, r.id
             """)
         query.bind(1, rowRange.lowerBound)

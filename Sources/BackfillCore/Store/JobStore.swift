@@ -108,7 +108,7 @@ package struct JobStore {
     /// Held current jobs among the participants named by the rows in `rowRange`.
     package func heldCount(rowRange: ClosedRange<Int64>) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT count(DISTINCT participant_code) FROM job WHERE is_current = 1 AND state = 'held' AND participant_code IN
+            SELECT count(DISTINCT participant_code) FROM job WHERE is_current = 1 AND state = \(JobState.held.sql) AND participant_code IN
                 (SELECT participant_code FROM input_row WHERE id BETWEEN ? AND ? AND participant_code IS NOT NULL)
             """, arguments: [rowRange.lowerBound, rowRange.upperBound]) ?? 0
     }

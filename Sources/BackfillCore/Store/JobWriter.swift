@@ -25,7 +25,7 @@ package struct JobWriter {
         self.noJobsYet = noJobsYet
         find = try FastStatement(db, sql: """
             SELECT id, state, body, hold_reasons,
-                   EXISTS (SELECT 1 FROM job_send s WHERE s.job_id = job.id AND (s.state != 'pending' OR s.attempts > 0))
+                   EXISTS (SELECT 1 FROM job_send s WHERE s.job_id = job.id AND (s.state != \(SendState.pending.sql) OR s.attempts > 0))
             FROM job WHERE participant_code = ? AND is_current = 1
             """)
         insert = try FastStatement(db, sql: """
@@ -34,7 +34,7 @@ package struct JobWriter {
             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
             """)
         retire = try FastStatement(db, sql: """
-            UPDATE job SET is_current = 0, state = 'superseded', updated_at = ?2
+            UPDATE job SET is_current = 0, state = \(JobState.superseded.sql), updated_at = ?2
             WHERE id = ?1
             """)
     }
@@ -73,8 +73,9 @@ package struct JobWriter {
 
     package static func holdJSON(_ reasons: [HoldReason]) -> String {
         var out: [UInt8] = []
-        JSONWriter.write(.array(reasons.map { .object([("source", .string($0.source)), ("message", .string($0.message))]) }),
-                         into: &out)
+        JSONWriter.write(.array(reasons.map {
+            .object([("source", .string($0.source)), ("message", .string($0.message)), ("kind", .string($0.kind.rawValue))])
+        }), into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

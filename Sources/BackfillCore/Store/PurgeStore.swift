@@ -48,7 +48,7 @@ public enum PurgeStore {
                     ? "SELECT DISTINCT participant_code FROM job"
                     : """
                       SELECT j.participant_code FROM job_send s JOIN job j ON j.id = s.job_id
-                      WHERE s.target_id = \(targetID) AND s.state = 'succeeded' AND j.is_current = 1
+                      WHERE s.target_id = \(targetID) AND s.state = \(SendState.succeeded.sql) AND j.is_current = 1
                       """
                 try db.execute(sql: "CREATE TEMP TABLE purge_participant (code TEXT PRIMARY KEY) WITHOUT ROWID")
                 try db.execute(sql: "INSERT OR IGNORE INTO purge_participant \(participants)")
@@ -68,12 +68,12 @@ public enum PurgeStore {
                         hold_reasons = CASE WHEN hold_reasons IS NULL THEN NULL ELSE (
                             SELECT json_group_array(json_object(
                                 'source', json_extract(h.value, '$.source'),
-                                'message', CASE WHEN json_extract(h.value, '$.message') LIKE 'Data segment validation failed%'
-                                                  OR json_extract(h.value, '$.message') = ?1
-                                                THEN json_extract(h.value, '$.message') ELSE ?2 END))
+                                'message', CASE WHEN json_extract(h.value, '$.kind') IN \(HoldKind.allCases.filter(\.messageHoldsNoValue).sql)
+                                                THEN json_extract(h.value, '$.message') ELSE ?1 END,
+                                'kind', json_extract(h.value, '$.kind')))
                             FROM json_each(job.hold_reasons) h) END
                     WHERE participant_code IN (SELECT code FROM purge_participant)
-                    """, arguments: [APIMessage.noDataSegment, purgedReason])
+                    """, arguments: [purgedReason])
                 result.jobs = db.changesCount
                 let rows = scope == .all ? "1" : "participant_code IN (SELECT code FROM purge_participant)"
                 try db.execute(sql: "UPDATE input_row SET raw = NULL, norm = NULL, reject_message = NULL WHERE \(rows)")

@@ -48,7 +48,7 @@ public struct RetryFilter: Sendable, Equatable {
 
     /// SQL conditions over `job_send` (one target's rows) and their arguments.
     package func whereClause(targetID: Int64) -> (sql: String, arguments: StatementArguments) {
-        var parts = ["target_id = ?", "state = 'failed'"]
+        var parts = ["target_id = ?", "state = \(SendState.failed.sql)"]
         var arguments: [(any DatabaseValueConvertible)?] = [targetID]
         var jobParts = ["is_current = 1"]
         var jobArguments: [(any DatabaseValueConvertible)?] = []
@@ -87,7 +87,7 @@ public enum RetryStore {
             guard let stored = try TargetScope.resolve(db, target: target).stored else { return 0 }
             let (conditions, arguments) = filter.whereClause(targetID: stored.id)
             try db.execute(sql: """
-                UPDATE job_send SET state = 'pending', next_attempt_at = NULL, attempts = 0, updated_at = ?
+                UPDATE job_send SET state = \(SendState.pending.sql), next_attempt_at = NULL, attempts = 0, updated_at = ?
                 WHERE \(conditions)
                 """, arguments: [now] + arguments)
             return db.changesCount
@@ -109,14 +109,14 @@ public enum RetryStore {
                 let code = ParticipantCode.normalize(raw) ?? raw
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT id, email_conflict FROM job
-                    WHERE participant_code = ? AND is_current = 1 AND corrective = 1 AND state = 'held'
+                    WHERE participant_code = ? AND is_current = 1 AND corrective = 1 AND state = \(JobState.held.sql)
                     """, arguments: [code]) else {
                     throw BackfillError("retry_no_corrective", "participant \(code) has no corrective PATCH waiting: only a participant held because a row older than a sent step changed its history has one (backfill explain \(code) shows its steps); nothing was moved")
                 }
                 if (row["email_conflict"] as Int) == 1 {
                     throw BackfillError("retry_corrective_email", "participant \(code)'s corrective PATCH is also held for an email another participant has; fix that in the input and ingest again; nothing was moved")
                 }
-                try db.execute(sql: "UPDATE job SET state = 'pending', hold_reasons = NULL, updated_at = ? WHERE id = ?",
+                try db.execute(sql: "UPDATE job SET state = \(JobState.pending.sql), hold_reasons = NULL, updated_at = ? WHERE id = ?",
                                arguments: [now, row["id"] as Int64])
                 released.append(code)
             }

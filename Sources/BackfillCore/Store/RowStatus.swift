@@ -1,7 +1,7 @@
 import GRDB
 
 /// The fate of a stored input row (`input_row.status`).
-package enum RowStatus: String, DatabaseValueConvertible {
+public enum RowStatus: String, Sendable, CaseIterable, Codable, SQLWord, DatabaseValueConvertible {
     /// Folds into its participant's job.
     case accepted
     /// Holds its participant (when it has a usable participant_code) until a correction replaces it.

@@ -29,16 +29,15 @@ public struct AttemptRecord: Sendable {
     public var startedAt: Int64
     public var endedAt: Int64
     public var status: Int?
-    /// `succeeded` | `failed` | `retry` | `rate_limited` | `stopped`.
-    public var outcome: String
-    public var errorClass: String?
+    public var outcome: AttemptOutcome
+    public var errorClass: ErrorClass?
     public var message: String?
     public var responseBody: [UInt8]?
     /// What happens to the job.
     public var transition: JobTransition
 
     public init(jobID: Int64, number: Int, requestID: String, startedAt: Int64, endedAt: Int64, status: Int?,
-                outcome: String, errorClass: String?, message: String?, responseBody: [UInt8]?, transition: JobTransition) {
+                outcome: AttemptOutcome, errorClass: ErrorClass?, message: String?, responseBody: [UInt8]?, transition: JobTransition) {
         self.jobID = jobID
         self.number = number
         self.requestID = requestID
@@ -102,20 +101,20 @@ public final class RunStore: Sendable {
     public func recoverInterrupted(now: Int64) throws -> Int {
         let runID = cursor.withLock { $0.runID }
         return try database.write { db in
-            try db.execute(sql: "UPDATE job_send SET state = 'pending', updated_at = ?1 WHERE target_id = ?2 AND state = 'claimed'",
+            try db.execute(sql: "UPDATE job_send SET state = \(SendState.pending.sql), updated_at = ?1 WHERE target_id = ?2 AND state = \(SendState.claimed.sql)",
                            arguments: [now, targetID])
             try db.execute(sql: """
                 INSERT INTO attempt (job_id, number, request_id, started_at, ended_at, latency_ms, outcome, error_class,
                                      message, target_id, run_id)
-                SELECT j.id, s.attempts + 1, j.request_id, coalesce(s.last_attempt_at, ?1), ?1, 0, 'interrupted', 'interrupted',
+                SELECT j.id, s.attempts + 1, j.request_id, coalesce(s.last_attempt_at, ?1), ?1, 0, \(AttemptOutcome.interrupted.sql), \(ErrorClass.interrupted.sql),
                        'the run that sent this was stopped before it recorded an answer; sent again with the same request_id',
                        ?2, (SELECT max(id) FROM run WHERE target_id = ?2 AND (?3 IS NULL OR id < ?3))
                 FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ?2 AND s.state = 'in_flight'
+                WHERE s.target_id = ?2 AND s.state = \(SendState.inFlight.sql)
                 """, arguments: [now, targetID, runID])
             try db.execute(sql: """
-                UPDATE job_send SET state = 'pending', next_attempt_at = 0, updated_at = ?1
-                WHERE target_id = ?2 AND state = 'in_flight'
+                UPDATE job_send SET state = \(SendState.pending.sql), next_attempt_at = 0, updated_at = ?1
+                WHERE target_id = ?2 AND state = \(SendState.inFlight.sql)
                 """, arguments: [now, targetID])
             let interrupted = db.changesCount
             if mode == .history { try releaseReadySteps(db, now: now) }
@@ -129,11 +128,11 @@ public final class RunStore: Sendable {
     private func releaseReadySteps(_ db: Database, now: Int64) throws {
         try db.execute(sql: """
             INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
-            SELECT ?1, n.id, 'pending', 0, ?2
+            SELECT ?1, n.id, \(SendState.pending.sql), 0, ?2
             FROM job n
             JOIN job p ON p.participant_code = n.participant_code AND p.is_current = 1 AND p.step = n.step - 1
-            JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = 'succeeded'
-            WHERE n.is_current = 1 AND n.state = 'pending' AND n.step > 1
+            JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = \(SendState.succeeded.sql)
+            WHERE n.is_current = 1 AND n.state = \(JobState.pending.sql) AND n.step > 1
               AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
             """, arguments: [targetID, now])
     }
@@ -147,22 +146,22 @@ public final class RunStore: Sendable {
         let (jobs, lastFresh) = try database.write { db -> ([ClaimedJob], Int64?) in
             let due = try Int64.fetchAll(db, sql: """
                 SELECT s.job_id FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ?1 AND s.state = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
-                  AND j.is_current = 1 AND j.state = 'pending'
+                WHERE s.target_id = ?1 AND s.state = \(SendState.pending.sql) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
+                  AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
                 ORDER BY s.next_attempt_at, s.job_id LIMIT ?3
                 """, arguments: [targetID, now, limit])
             var fresh: [Int64] = []
             if due.count < limit {
                 fresh = try Int64.fetchAll(db, sql: """
                     SELECT j.id FROM job j
-                    WHERE j.is_current = 1 AND j.state = 'pending' AND j.id > ?2
+                    WHERE j.is_current = 1 AND j.state = \(JobState.pending.sql) AND j.id > ?2
                       AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
                     ORDER BY j.id LIMIT ?3
                     """, arguments: [targetID, after, limit - due.count])
             }
             if !due.isEmpty {
                 try db.execute(literal: """
-                    UPDATE job_send SET state = 'claimed', updated_at = \(now)
+                    UPDATE job_send SET state = \(SendState.claimed), updated_at = \(now)
                     WHERE target_id = \(targetID) AND job_id IN \(due)
                     """)
             }
@@ -182,13 +181,13 @@ public final class RunStore: Sendable {
             let due = try Row.fetchAll(db, sql: """
                 SELECT s.job_id, coalesce(j.platform_updated_at, 0), s.next_attempt_at IS NOT NULL
                 FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ?1 AND s.state = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
-                  AND j.is_current = 1 AND j.state = 'pending'
+                WHERE s.target_id = ?1 AND s.state = \(SendState.pending.sql) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
+                  AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
                 ORDER BY s.next_attempt_at IS NULL, s.next_attempt_at, j.platform_updated_at, s.job_id LIMIT ?3
                 """, arguments: [targetID, now, limit]).map { Ready(id: $0[0], at: $0[1], retry: $0[2], fresh: false) }
             let fresh = try Row.fetchAll(db, sql: """
                 SELECT j.id, j.platform_updated_at FROM job j
-                WHERE j.is_current = 1 AND j.state = 'pending' AND j.step = 1 AND (j.platform_updated_at, j.id) > (?2, ?3)
+                WHERE j.is_current = 1 AND j.state = \(JobState.pending.sql) AND j.step = 1 AND (j.platform_updated_at, j.id) > (?2, ?3)
                   AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
                 ORDER BY j.platform_updated_at, j.id LIMIT ?4
                 """, arguments: [targetID, after.at, after.id, limit]).map { Ready(id: $0[0], at: $0[1], retry: false, fresh: true) }
@@ -200,7 +199,7 @@ public final class RunStore: Sendable {
             let takenFresh = taken.filter(\.fresh)
             if !takenDue.isEmpty {
                 try db.execute(literal: """
-                    UPDATE job_send SET state = 'claimed', updated_at = \(now)
+                    UPDATE job_send SET state = \(SendState.claimed), updated_at = \(now)
                     WHERE target_id = \(targetID) AND job_id IN \(takenDue)
                     """)
             }
@@ -215,7 +214,7 @@ public final class RunStore: Sendable {
 
     private func insertClaimed(_ db: Database, _ ids: [Int64], now: Int64) throws {
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO job_send (target_id, job_id, state, attempts, updated_at) VALUES (?, ?, 'claimed', 0, ?)
+            INSERT INTO job_send (target_id, job_id, state, attempts, updated_at) VALUES (?, ?, \(SendState.claimed.sql), 0, ?)
             """)
         for id in ids { try insert.execute(arguments: [targetID, id, now]) }
     }
@@ -240,7 +239,7 @@ public final class RunStore: Sendable {
         try database.read { db in
             try Int64.fetchOne(db, sql: """
                 SELECT min(coalesce(s.next_attempt_at, 0)) FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state = 'pending' AND j.is_current = 1 AND j.state = 'pending'
+                WHERE s.target_id = ? AND s.state = \(SendState.pending.sql) AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
                 """, arguments: [targetID])
         }
     }
@@ -248,7 +247,7 @@ public final class RunStore: Sendable {
     /// Records that these claimed jobs' requests started: from now on a crash counts them as possibly sent.
     public func markStarted(_ ids: [Int64], now: Int64) throws {
         try updateClaimed(ids) { part in
-            "UPDATE job_send SET state = 'in_flight', last_attempt_at = \(now), updated_at = \(now) WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)"
+            "UPDATE job_send SET state = \(SendState.inFlight), last_attempt_at = \(now), updated_at = \(now) WHERE target_id = \(targetID) AND state = \(SendState.claimed) AND job_id IN \(part)"
         }
     }
 
@@ -265,7 +264,7 @@ public final class RunStore: Sendable {
     /// Returns claimed jobs that were never sent to pending, untouched.
     public func release(_ ids: [Int64], now: Int64) throws {
         try updateClaimed(ids) { part in
-            "UPDATE job_send SET state = 'pending', updated_at = \(now) WHERE target_id = \(targetID) AND state = 'claimed' AND job_id IN \(part)"
+            "UPDATE job_send SET state = \(SendState.pending), updated_at = \(now) WHERE target_id = \(targetID) AND state = \(SendState.claimed) AND job_id IN \(part)"
         }
     }
 
@@ -288,9 +287,9 @@ public final class RunStore: Sendable {
             // History mode: the step after a succeeded one becomes sendable in the same transaction.
             let releaseNext = try db.cachedStatement(sql: """
                 INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
-                SELECT ?1, n.id, 'pending', 0, ?3
+                SELECT ?1, n.id, \(SendState.pending.sql), 0, ?3
                 FROM job p JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step = p.step + 1
-                WHERE p.id = ?2 AND p.step > 0 AND n.state = 'pending'
+                WHERE p.id = ?2 AND p.step > 0 AND n.state = \(JobState.pending.sql)
                   AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
                 """)
             for r in records {
@@ -316,7 +315,7 @@ public final class RunStore: Sendable {
     }
 
     /// Counts by state of current jobs on this target, for progress and the summary.
-    public func counts() throws -> [String: Int] {
+    public func counts() throws -> JobCounts {
         try database.read { db in try StatusSummary.jobCounts(db, targetID: targetID, mode: mode) }
     }
 
@@ -327,7 +326,7 @@ public final class RunStore: Sendable {
             let stale = try RunLock.acquire(db, now: now)
             // A run that never ended died: it ends now as `crashed`, at its last recorded activity.
             try db.execute(sql: """
-                UPDATE run SET stop_reason = 'crashed',
+                UPDATE run SET stop_code = \(RunStop.Code.crashed.sql), stop_message = NULL,
                     ended_at = max(started_at, coalesce((SELECT max(a.ended_at) FROM attempt a WHERE a.run_id = run.id), started_at))
                 WHERE ended_at IS NULL
                 """)
@@ -340,10 +339,13 @@ public final class RunStore: Sendable {
         return (begun.0, begun.1)
     }
 
-    public func endRun(_ id: Int64, now: Int64, exitCode: Int32, stopReason: String?) throws {
+    /// Ends the run: its exit code and, when it did not drain, why it stopped (code and message apart).
+    public func endRun(_ id: Int64, now: Int64, exitCode: Int32, stop: RunStop?) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE run SET ended_at = ?, exit_code = ?, stop_reason = ? WHERE id = ?",
-                           arguments: [now, exitCode, stopReason, id])
+            try db.execute(literal: """
+                UPDATE run SET ended_at = \(now), exit_code = \(exitCode), stop_code = \(stop?.code), stop_message = \(stop?.message)
+                WHERE id = \(id)
+                """)
             try RunLock.release(db)
         }
     }
@@ -376,22 +378,22 @@ extension RunStore {
             let counts = try StatusSummary.jobCounts(db, targetID: targetID, mode: mode)
             let later = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state = 'pending' AND s.next_attempt_at > ? AND j.is_current = 1 AND j.state = 'pending'
+                WHERE s.target_id = ? AND s.state = \(SendState.pending.sql) AND s.next_attempt_at > ? AND j.is_current = 1
+                  AND j.state = \(JobState.pending.sql)
                 """, arguments: [targetID, now]) ?? 0
-            return Left(pending: (counts["pending"] ?? 0) - later, retryLater: later, inFlight: counts["in_flight"] ?? 0,
-                        blocked: counts[StatusSummary.blocked] ?? 0)
+            return Left(pending: counts[.pending] - later, retryLater: later, inFlight: counts[.inFlight], blocked: counts[.blocked])
         }
     }
 
     /// Current jobs failed on this target, by error class, largest first.
-    public func failedByClass() throws -> [(errorClass: String, count: Int)] {
+    public func failedByClass() throws -> [(errorClass: ErrorClass, count: Int)] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT coalesce(s.error_class, 'unexpected') AS cls, count(*) AS n
+                SELECT coalesce(s.error_class, \(ErrorClass.unexpected.sql)) AS cls, count(*) AS n
                 FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state = 'failed' AND j.is_current = 1
+                WHERE s.target_id = ? AND s.state = \(SendState.failed.sql) AND j.is_current = 1
                 GROUP BY cls ORDER BY n DESC, cls
-                """, arguments: [targetID]).map { ($0["cls"], $0["n"]) }
+                """, arguments: [targetID]).map { (ErrorClass(rawValue: $0["cls"]) ?? .unexpected, $0["n"]) }
         }
     }
 }

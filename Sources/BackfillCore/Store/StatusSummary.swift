@@ -10,7 +10,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         public var profile: String
         public var baseURL: String
         /// Current jobs by state on this target; every state present.
-        public var jobs: [String: Int]
+        public var jobs: JobCounts
 
         enum CodingKeys: String, CodingKey {
             case name, profile, jobs
@@ -21,7 +21,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     /// The target described (`jobs`), nil when nothing has been sent and no target was named.
     public var target: String?
     /// Current jobs by state (`pending`, `held`, `in_flight`, `succeeded`, `failed`) on `target`; every state present.
-    public var jobs: [String: Int]
+    public var jobs: JobCounts
     /// Every target the database has sent to, oldest first.
     public var targets: [TargetCounts]
     /// Jobs no longer current: superseded by a newer fold.
@@ -34,19 +34,10 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     public var mode: IngestMode = .latest
     /// History mode: participants on `target` by where their steps stand: `held` (any step held), `failed` (a
     /// step failed: the later ones are blocked), `succeeded` (every step), `in_flight`, else `pending`.
-    public var participantStates: [String: Int]?
-
-    /// The states a current job can be in on a target, in pipeline order.
-    public static let states = ["pending", "held", "in_flight", "succeeded", "failed"]
-    /// History mode adds `blocked`: a step after a failed one.
-    public static let historyStates = states + [blocked]
-    public static let blocked = "blocked"
-
-    /// The states of `mode`, in pipeline order.
-    public static func states(_ mode: IngestMode) -> [String] { mode == .history ? historyStates : states }
+    public var participantStates: JobCounts?
 
     /// Participants (latest mode: one job each) or, in history mode, participants from `participantStates`.
-    public var participants: Int { participantStates?.values.reduce(0, +) ?? jobs.values.reduce(0, +) }
+    public var participants: Int { participantStates?.total ?? jobs.total }
 
     /// - Parameter scope: the target to describe; nil: the latest run's.
     public static func read(_ db: Database, scope: TargetScope? = nil) throws -> StatusSummary {
@@ -58,7 +49,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             """)!
         let mode = try IngestMode.stored(db)
         // Each target's counts are made once (the scope's target is one of them).
-        var countsByID: [Int64: [String: Int]] = [:]
+        var countsByID: [Int64: JobCounts] = [:]
         let targets = try TargetStore.all(db).map { t in
             let jobs = try jobCounts(db, targetID: t.id, mode: mode)
             countsByID[t.id] = jobs
@@ -74,21 +65,21 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     }
 
     /// History mode: participants by where their current steps stand on one target.
-    package static func participantCounts(_ db: Database, targetID: Int64?) throws -> [String: Int] {
-        var out = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
+    package static func participantCounts(_ db: Database, targetID: Int64?) throws -> JobCounts {
+        var out = JobCounts(JobStatus.latest)
         for row in try Row.fetchAll(db, sql: """
             SELECT participant_state, count(*) AS n FROM (
-                SELECT CASE WHEN max(j.state = 'held') THEN 'held'
-                            WHEN max(s.state = 'failed') THEN 'failed'
-                            WHEN min(coalesce(s.state = 'succeeded', 0)) THEN 'succeeded'
-                            WHEN max(s.state = 'in_flight') THEN 'in_flight'
-                            ELSE 'pending' END AS participant_state
+                SELECT CASE WHEN max(j.state = \(JobState.held.sql)) THEN \(JobStatus.held.sql)
+                            WHEN max(s.state = \(SendState.failed.sql)) THEN \(JobStatus.failed.sql)
+                            WHEN min(coalesce(s.state = \(SendState.succeeded.sql), 0)) THEN \(JobStatus.succeeded.sql)
+                            WHEN max(s.state = \(SendState.inFlight.sql)) THEN \(JobStatus.inFlight.sql)
+                            ELSE \(JobStatus.pending.sql) END AS participant_state
                 FROM job j LEFT JOIN job_send s ON s.target_id = ? AND s.job_id = j.id
                 WHERE j.is_current = 1
                 GROUP BY j.participant_code)
             GROUP BY participant_state
             """, arguments: [targetID ?? -1]) {
-            out[row["participant_state"], default: 0] = row["n"]
+            out[row["participant_state"] as JobStatus] = row["n"]
         }
         return out
     }
@@ -99,18 +90,19 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             SELECT count(DISTINCT n.id)
             FROM job_send ps
             JOIN job p ON p.id = ps.job_id AND p.is_current = 1 AND p.step > 0
-            JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step > p.step AND n.state = 'pending'
-            WHERE ps.target_id = ?1 AND ps.state = 'failed'
+            JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step > p.step
+                          AND n.state = \(JobState.pending.sql)
+            WHERE ps.target_id = ?1 AND ps.state = \(SendState.failed.sql)
               AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id
-                                AND s.state IN ('in_flight', 'succeeded', 'failed'))
+                                AND s.state IN \(SendState.sent.sql))
             """, arguments: [targetID]) ?? 0
     }
 
     /// Current jobs by state on one target: a sent state there wins, then the job's own hold, else pending.
     /// Counts the ready and held jobs from the state index and only the rows sent to the target one by one.
     /// In history mode (`mode`), `blocked` counts the ready steps after a failed one (not in `pending`).
-    public static func jobCounts(_ db: Database, targetID: Int64?, mode: IngestMode = .latest) throws -> [String: Int] {
-        var jobs = Dictionary(uniqueKeysWithValues: states(mode).map { ($0, 0) })
+    public static func jobCounts(_ db: Database, targetID: Int64?, mode: IngestMode = .latest) throws -> JobCounts {
+        var jobs = JobCounts(mode: mode)
         var ready = 0
         var held = 0
         // Ready jobs are nearly all of them: counted as every job (SQLite counts a table without visiting its
@@ -133,30 +125,34 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             // sends of jobs that are no longer current; the sends of held jobs come out of `held` (both sets are
             // small, found through the state index).
             for row in try Row.fetchAll(db, sql: """
-                SELECT state, n FROM send_count WHERE target_id = ? AND state IN ('in_flight', 'succeeded', 'failed')
+                SELECT state, n FROM send_count WHERE target_id = ? AND state IN \(SendState.sent.sql)
                 """, arguments: [targetID]) {
                 let n: Int = row["n"]
-                jobs[row["state"], default: 0] += n
+                if let state = JobStatus(sent: row["state"]) { jobs[state] += n }
                 ready -= n
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT s.state, j.is_current, count(*) AS n
                 FROM job j INDEXED BY job_current_state JOIN job_send s ON s.target_id = ?1 AND s.job_id = j.id
-                WHERE (j.is_current = 0 OR (j.is_current = 1 AND j.state = ?2)) AND s.state IN ('in_flight', 'succeeded', 'failed')
+                WHERE (j.is_current = 0 OR (j.is_current = 1 AND j.state = ?2)) AND s.state IN \(SendState.sent.sql)
                 GROUP BY s.state, j.is_current
                 """, arguments: [targetID, JobState.held.rawValue]) {
                 let n: Int = row["n"]
                 ready += n
-                if (row["is_current"] as Int) == 0 { jobs[row["state"], default: 0] -= n } else { held -= n }
+                if (row["is_current"] as Int) == 0 {
+                    if let state = JobStatus(sent: row["state"]) { jobs[state] -= n }
+                } else {
+                    held -= n
+                }
             }
         }
         if mode == .history, let targetID {
             let blocked = try blockedCount(db, targetID: targetID)
-            jobs[Self.blocked] = blocked
+            jobs[.blocked] = blocked
             ready -= blocked
         }
-        jobs[JobState.pending.rawValue] = ready
-        jobs[JobState.held.rawValue] = held
+        jobs[.pending] = ready
+        jobs[.held] = held
         return jobs
     }
 

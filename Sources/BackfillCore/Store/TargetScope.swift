@@ -81,14 +81,14 @@ public struct TargetScope: Sendable, Equatable {
         let views = """
             target_job AS (
                 SELECT j.id, j.participant_code, j.is_current,
-                       CASE WHEN s.state IN ('in_flight', 'succeeded', 'failed') THEN s.state
-                            WHEN j.state = 'held' THEN 'held'
-                            WHEN j.state = 'superseded' THEN 'superseded'
+                       CASE WHEN s.state IN \(SendState.sent.sql) THEN s.state
+                            WHEN j.state = \(JobState.held.sql) THEN \(JobStatus.held.sql)
+                            WHEN j.state = \(JobState.superseded.sql) THEN \(JobState.superseded.sql)
                             WHEN j.step > 1 AND EXISTS (
                                 SELECT 1 FROM job p JOIN job_send ps ON ps.target_id = \(id) AND ps.job_id = p.id
                                 WHERE p.participant_code = j.participant_code AND p.is_current = 1 AND p.step < j.step
-                                  AND ps.state = 'failed') THEN 'blocked'
-                            ELSE 'pending' END AS state,
+                                  AND ps.state = \(SendState.failed.sql)) THEN \(JobStatus.blocked.sql)
+                            ELSE \(JobStatus.pending.sql) END AS state,
                        j.step, j.corrective,
                        j.request_id, j.body, j.platform_updated_at, j.email, j.hold_reasons, j.email_conflict,
                        j.row_count, j.created_at, coalesce(s.updated_at, j.updated_at) AS updated_at,
