@@ -9,7 +9,7 @@ import ParticipantAPI
 import Synchronization
 
 /// The answer to one request, or its absence.
-public struct SendResult: Sendable {
+public struct SendResult: Sendable, Equatable {
     public var status: Int?
     public var retryAfter: Duration?
     public var body: [UInt8]

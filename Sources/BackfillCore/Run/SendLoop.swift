@@ -4,7 +4,14 @@ import ParticipantAPI
 
 /// The run's decisions as a state machine: which job starts when, the in-flight window, pause and stop, the
 /// repeated-answer rule, and when the run is over. Pure: events come in (`handle(_:now:wallNow:)`) with the
-/// time, actions come out; `WorkerPool` carries them out with Dispatch and I/O. Tested with simulated time.
+/// time, actions come out; `WorkerPool` carries them out with Dispatch and I/O. Tested one event at a time
+/// (`SendLoopTransitionTests`) and with simulated time (`SendLoopSimulation`).
+///
+/// Where the run is in its life is one value, `lifecycle` (`running`, `draining`, `ended`); every event
+/// switches on it first, as AsyncHTTPClient's `Transaction.StateMachine` does. The running state holds the one
+/// store request that may be out (a claim or a due-check, never both) and whether the queue is drained; the
+/// draining state holds why the run ends and whether it still waits for a claim. What is not lifecycle (the
+/// queue, the requests in flight, the unwritten records, the pacer and the window) stays in fields.
 ///
 /// The loop keeps a small queue of claimed jobs, starts them as the pacer and the window allow, and claims
 /// more as it runs low. Claimed jobs are `claimed` in the store, not sent: a start is written as `in_flight`
@@ -40,7 +47,7 @@ public struct SendLoop: Sendable {
         }
     }
 
-    public enum Event: Sendable {
+    public enum Event: Sendable, Equatable {
         /// The run begins.
         case begin
         /// A timer the loop asked for fired (or the pool's flush timer).
@@ -57,7 +64,7 @@ public struct SendLoop: Sendable {
         case signal(Int32)
     }
 
-    public enum Action: Sendable {
+    public enum Action: Sendable, Equatable {
         /// Write these results, then claim up to `limit` jobs (one writer round trip).
         case claim(limit: Int, records: [AttemptRecord])
         /// Mark the job in flight and send it.
@@ -78,29 +85,65 @@ public struct SendLoop: Sendable {
         case end(RunSummary.Ending, records: [AttemptRecord])
     }
 
+    /// The store request a running loop waits for. There is at most one: a claim and a due-check are never
+    /// both out.
+    public enum StoreRequest: Sendable, Equatable {
+        /// Nothing is out: the loop may claim (when its queue runs low) or ask when the next job is due (when
+        /// drained, with nothing queued or in flight).
+        case none
+        /// `Action.claim` is out; `.claimed` (or `.storeFailed`) answers it.
+        case claim
+        /// `Action.checkDue` is out; `.nextDue` answers it.
+        case dueCheck
+    }
+
+    /// The lifecycle's running state.
+    public struct Running: Sendable, Equatable {
+        public var storeRequest: StoreRequest
+        /// The last claim came back empty (or `--limit` was reached) and nothing since may have made a job
+        /// sendable: no claim until something does. Never true while a claim is out.
+        public var drained: Bool
+
+        public init(storeRequest: StoreRequest = .none, drained: Bool = false) {
+            self.storeRequest = storeRequest
+            self.drained = drained
+        }
+    }
+
+    /// Where the run is in its life.
+    public enum Lifecycle: Sendable, Equatable {
+        /// Claiming, starting and recording.
+        case running(Running)
+        /// Stopped (an answer that stops the run, a store failure, a first signal): nothing is claimed or
+        /// started, the jobs queued were released, and the run ends with `ending` once every request in flight
+        /// has answered and, when `awaitingClaim`, the claim that was out has come back (its jobs are released
+        /// then). A due-check that was out is not waited for: its answer changes nothing.
+        case draining(ending: RunSummary.Ending, awaitingClaim: Bool)
+        /// `Action.end` was returned; every later event returns no action.
+        case ended
+    }
+
     public let settings: Settings
     public private(set) var pacer: Pacer?
     public private(set) var window: InFlightWindow
     public private(set) var summary = RunSummary(ending: .drained)
+    public private(set) var lifecycle: Lifecycle = .running(Running())
     /// Whether the run has ended (no more actions but none).
-    public private(set) var ended = false
+    public var ended: Bool { lifecycle == .ended }
 
     private var ready: [ClaimedJob] = []
     /// Start instants of the requests in flight, by job id.
     private var inFlight: [Int64: Duration] = [:]
-    private var claiming = false
-    private var checkingDue = false
-    /// The last claim came back empty and nothing since may have made a job sendable.
-    private var drained = false
     private var claimedCount = 0
-    private var stop: RunSummary.Ending?
     private var records: [AttemptRecord] = []
     private var repeated: (key: String, count: Int) = ("", 0)
     /// The latest start (loop time) of a request that succeeded. An answer to a request started before it says
     /// nothing about the server now: at the end of a run, the timeouts of requests started 30 s earlier arrive
     /// one after another with no success between them, though later requests succeeded.
     private var latestSuccessStart: Duration?
+    /// The instant of the latest `wake` not yet delivered.
     private var wakeAt: Duration?
+    /// Signals received: the first drains the run, the second leaves at once.
     private var signals = 0
     private var random: SplitMix64
 
@@ -114,6 +157,8 @@ public struct SendLoop: Sendable {
 
     /// Requests in flight now.
     public var inFlightCount: Int { inFlight.count }
+    /// Jobs claimed and not started yet.
+    public var readyCount: Int { ready.count }
     /// The most requests that were in flight at once.
     public private(set) var peakInFlight = 0
     /// A paced start was due while the window was full at `--concurrency`: latency, not the pacer, set the rate.
@@ -122,45 +167,131 @@ public struct SendLoop: Sendable {
 
     /// Takes one event at `now` (monotonic, since the run began) and `wallNow` (epoch ms); returns what to do.
     public mutating func handle(_ event: Event, now: Duration, wallNow: Int64) -> [Action] {
-        guard !ended else { return [] }
         var actions: [Action] = []
         switch event {
-        case .begin:
-            break
-        case .tick:
-            if let wakeAt, wakeAt <= now { self.wakeAt = nil }
-            if !records.isEmpty && !claiming { actions.append(.write(takeRecords())) }
-        case .claimed(let jobs):
-            claiming = false
-            claimedCount += jobs.count
-            if jobs.isEmpty { drained = true }
-            ready.append(contentsOf: jobs)
-        case .storeFailed(let message):
-            claiming = false
-            halt(.stopped(code: .database, message: "database: \(message)"), &actions)
-        case .nextDue(let due):
-            checkingDue = false
-            if ready.isEmpty, drained, inFlight.isEmpty, !claiming, stop == nil {
-                if let due, !limitReached {
-                    // Backed-off jobs remain: come back when the first is due, and claim again then.
-                    drained = false
-                    let wait = Duration.milliseconds(max(0, due - wallNow))
-                    scheduleWake(now + wait, &actions)
-                    return actions
-                }
-                finish(&actions)
-                return actions
-            }
+        case .begin: begin(now: now, &actions)
+        case .tick: tick(now: now, &actions)
+        case .claimed(let jobs): claimed(jobs, now: now, &actions)
+        case .storeFailed(let message): storeFailed(message, now: now, &actions)
+        case .nextDue(let due): nextDue(due, now: now, wallNow: wallNow, &actions)
         case .answered(let job, let answer, let latency):
             answered(job, answer, latency: latency, now: now, wallNow: wallNow, &actions)
-        case .signal(let sig):
+        case .signal(let sig): signal(sig, now: now, &actions)
+        }
+        return actions
+    }
+
+    // MARK: - Events
+
+    private mutating func begin(now: Duration, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running, .draining:
+            pump(now: now, &actions)
+        }
+    }
+
+    /// A wake or the pool's flush timer: writes the records that wait (unless a claim is out), then starts what
+    /// the pacer now allows.
+    private mutating func tick(now: Duration, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running(let running):
+            wakeDelivered(now: now)
+            if running.storeRequest != .claim { flushRecords(&actions) }
+        case .draining(_, let awaitingClaim):
+            wakeDelivered(now: now)
+            if !awaitingClaim { flushRecords(&actions) }
+        }
+        pump(now: now, &actions)
+    }
+
+    private mutating func claimed(_ jobs: [ClaimedJob], now: Duration, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running(var running):
+            if running.storeRequest == .claim { running.storeRequest = .none }
+            if jobs.isEmpty { running.drained = true }
+            lifecycle = .running(running)
+        case .draining(let ending, _):
+            // The claim that was out came back: its jobs are released as the run ends.
+            lifecycle = .draining(ending: ending, awaitingClaim: false)
+        }
+        claimedCount += jobs.count
+        ready.append(contentsOf: jobs)
+        pump(now: now, &actions)
+    }
+
+    /// The store failed (a claim, a write or a start mark): the run stops, and does not wait for a claim that
+    /// was out (whatever it claimed stays `claimed`, and the next run returns it to pending).
+    private mutating func storeFailed(_ message: String, now: Duration, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running(var running):
+            if running.storeRequest == .claim { running.storeRequest = .none }
+            lifecycle = .running(running)
+        case .draining(let ending, _):
+            lifecycle = .draining(ending: ending, awaitingClaim: false)
+        }
+        halt(.stopped(code: .database, message: "database: \(message)"), &actions)
+        pump(now: now, &actions)
+    }
+
+    private mutating func nextDue(_ due: Int64?, now: Duration, wallNow: Int64, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .draining:
+            // The run ends once its requests in flight have answered: when a job is due no longer matters.
+            pump(now: now, &actions)
+        case .running(var running):
+            if running.storeRequest == .dueCheck { running.storeRequest = .none }
+            lifecycle = .running(running)
+            guard running.storeRequest == .none, running.drained, ready.isEmpty, inFlight.isEmpty else {
+                pump(now: now, &actions)
+                return
+            }
+            if let due, !limitReached {
+                // Backed-off jobs remain: come back when the first is due, and claim again then.
+                running.drained = false
+                lifecycle = .running(running)
+                scheduleWake(now + .milliseconds(max(0, due - wallNow)), &actions)
+            } else {
+                finish(.drained, &actions)
+            }
+        }
+    }
+
+    private mutating func answered(_ job: ClaimedJob, _ answer: SendResult, latency: Duration, now: Duration,
+                                   wallNow: Int64, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running, .draining:
+            // Answers are recorded while draining too: that is what draining waits for.
+            record(job, answer, latency: latency, now: now, wallNow: wallNow, &actions)
+        }
+        pump(now: now, &actions)
+    }
+
+    private mutating func signal(_ sig: Int32, now: Duration, _ actions: inout [Action]) {
+        switch lifecycle {
+        case .ended:
+            return
+        case .running, .draining:
             signals += 1
-            if signals > 1 { return [.exitNow(signal: sig)] }
+            if signals > 1 {
+                actions.append(.exitNow(signal: sig))
+                return
+            }
             actions.append(.interrupting(signal: sig, inFlight: inFlight.count))
             halt(.interrupted(signal: sig), &actions)
         }
         pump(now: now, &actions)
-        return actions
     }
 
     // MARK: - Deciding
@@ -170,13 +301,29 @@ public struct SendLoop: Sendable {
         return claimedCount >= limit
     }
 
+    /// After every event: running, starts what the pacer and the window allow, claims when the queue runs low,
+    /// and once drained with nothing queued or in flight asks when the next job is due; draining, ends the run
+    /// when nothing is awaited any more.
     private mutating func pump(now: Duration, _ actions: inout [Action]) {
-        guard !ended else { return }
-        if stop != nil {
-            // A claim under way must come back (and be released) before the run can end.
-            if inFlight.isEmpty, !claiming { finish(&actions) }
+        switch lifecycle {
+        case .ended:
             return
+        case .draining(let ending, let awaitingClaim):
+            // A claim that is out must come back (and be released) before the run can end.
+            if inFlight.isEmpty, !awaitingClaim { finish(ending, &actions) }
+        case .running:
+            startReady(now: now, &actions)
+            guard case .running(var running) = lifecycle, running.storeRequest == .none, running.drained,
+                  ready.isEmpty, inFlight.isEmpty else { return }
+            running.storeRequest = .dueCheck
+            lifecycle = .running(running)
+            flushRecords(&actions)
+            actions.append(.checkDue)
         }
+    }
+
+    /// Starts queued jobs as the window and the pacer allow, claiming more as the queue runs low.
+    private mutating func startReady(now: Duration, _ actions: inout [Action]) {
         refill(&actions)
         while !ready.isEmpty {
             let stragglers = stragglerCount(now: now)
@@ -205,11 +352,6 @@ public struct SendLoop: Sendable {
             actions.append(.start(job))
             refill(&actions)
         }
-        if ready.isEmpty, drained, inFlight.isEmpty, !claiming, !checkingDue {
-            checkingDue = true
-            if !records.isEmpty { actions.append(.write(takeRecords())) }
-            actions.append(.checkDue)
-        }
     }
 
     private func stragglerCount(now: Duration) -> Int {
@@ -219,22 +361,36 @@ public struct SendLoop: Sendable {
         return n
     }
 
-    /// Claims more when the queue runs low: enough for the window and a batch beyond it.
+    /// Claims more when the queue runs low: enough for the window and a batch beyond it. Only while running,
+    /// not drained, with no store request out.
     private mutating func refill(_ actions: inout [Action]) {
-        guard !claiming, !drained, stop == nil else { return }
+        guard case .running(var running) = lifecycle, running.storeRequest == .none, !running.drained else { return }
         let low = settings.claimBatch / 2 + window.size
         guard ready.count < low else { return }
         var want = max(settings.claimBatch, window.size - ready.count)
         if let limit = settings.limit {
             want = min(want, limit - claimedCount)
-            if want <= 0 { drained = true; return }
+            if want <= 0 {
+                running.drained = true
+                lifecycle = .running(running)
+                return
+            }
         }
-        claiming = true
+        running.storeRequest = .claim
+        lifecycle = .running(running)
         actions.append(.claim(limit: want, records: takeRecords()))
     }
 
-    private mutating func answered(_ job: ClaimedJob, _ answer: SendResult, latency: Duration, now: Duration, wallNow: Int64,
-                                   _ actions: inout [Action]) {
+    /// A job may have become sendable (a retry backed off, history mode's next step): a drained loop claims again.
+    private mutating func mayClaimAgain() {
+        guard case .running(var running) = lifecycle else { return }
+        running.drained = false
+        lifecycle = .running(running)
+    }
+
+    /// Records an answer: the window, the pacer, the job's next state, the repeated-answer rule.
+    private mutating func record(_ job: ClaimedJob, _ answer: SendResult, latency: Duration, now: Duration, wallNow: Int64,
+                                 _ actions: inout [Action]) {
         let startedAt = inFlight.removeValue(forKey: job.id) ?? now
         summary.attempts += 1
         let succeeded = answer.status.map { (200..<300).contains($0) } ?? false
@@ -251,10 +407,10 @@ public struct SendLoop: Sendable {
         switch decision.transition {
         case .succeeded:
             summary.succeeded += 1
-            if settings.claimAfterSuccess { drained = false }
+            if settings.claimAfterSuccess { mayClaimAgain() }
         case .failed: summary.failed += 1
         case .pending(_, let counts):
-            drained = false
+            mayClaimAgain()
             if counts { summary.retried += 1 }
         }
         records.append(AttemptRecord(
@@ -290,32 +446,46 @@ public struct SendLoop: Sendable {
         return wallNow + Int64(max(.zero, paused - now).seconds * 1000)
     }
 
-    /// Stops claiming and starting; in-flight requests finish and are recorded, then the run ends.
+    /// Stops claiming and starting: the queued jobs go back to pending; requests in flight finish and are
+    /// recorded, then the run ends. The first reason to stop is the one the run ends with.
     private mutating func halt(_ ending: RunSummary.Ending, _ actions: inout [Action]) {
-        if stop == nil { stop = ending }
-        if !ready.isEmpty {
-            actions.append(.release(ready.map(\.id)))
-            ready.removeAll()
+        switch lifecycle {
+        case .running(let running):
+            lifecycle = .draining(ending: ending, awaitingClaim: running.storeRequest == .claim)
+        case .draining, .ended:
+            break
         }
+        releaseReady(&actions)
     }
 
-    private mutating func finish(_ actions: inout [Action]) {
-        guard !ended else { return }
-        ended = true
-        if !ready.isEmpty {
-            actions.append(.release(ready.map(\.id)))
-            ready.removeAll()
-        }
-        summary.ending = stop ?? .drained
+    private mutating func finish(_ ending: RunSummary.Ending, _ actions: inout [Action]) {
+        lifecycle = .ended
+        releaseReady(&actions)
+        summary.ending = ending
         summary.peakInFlight = peakInFlight
         summary.latencyLimited = ceilingHeldBack
-        actions.append(.end(summary.ending, records: takeRecords()))
+        actions.append(.end(ending, records: takeRecords()))
+    }
+
+    private mutating func releaseReady(_ actions: inout [Action]) {
+        guard !ready.isEmpty else { return }
+        actions.append(.release(ready.map(\.id)))
+        ready.removeAll()
     }
 
     private mutating func scheduleWake(_ t: Duration, _ actions: inout [Action]) {
         if let wakeAt, wakeAt <= t { return }
         wakeAt = t
         actions.append(.wake(at: t))
+    }
+
+    /// A tick at `now`: a wake due by now has been delivered.
+    private mutating func wakeDelivered(now: Duration) {
+        if let wakeAt, wakeAt <= now { self.wakeAt = nil }
+    }
+
+    private mutating func flushRecords(_ actions: inout [Action]) {
+        if !records.isEmpty { actions.append(.write(takeRecords())) }
     }
 
     private mutating func takeRecords() -> [AttemptRecord] {

@@ -4,7 +4,7 @@ import ParticipantAPI
 import Synchronization
 
 /// A job handed to a worker: what is sent, exactly as stored by ingest.
-public struct ClaimedJob: Sendable {
+public struct ClaimedJob: Sendable, Equatable {
     public var id: Int64
     public var participantCode: String
     public var requestID: String
@@ -22,7 +22,7 @@ public struct ClaimedJob: Sendable {
 }
 
 /// The end of one attempt, as written to the ledger and to its job.
-public struct AttemptRecord: Sendable {
+public struct AttemptRecord: Sendable, Equatable {
     public var jobID: Int64
     public var number: Int
     public var requestID: String
