@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
     var logLevel = "warning"
 
     func run() async throws {
-        LoggingSetup.bootstrap(level: logLevel, format: "text")
+        LoggingSetup.bootstrap(level: Logger.Level(argument: logLevel) ?? .info, format: .text)
         let inputs = try Demo.sampleFiles(in: samples)
         let path = try db ?? Demo.temporaryDatabasePath()
         let sandbox = try await Sandbox.start(SandboxConfiguration(), logger: Logger(label: "backfill.sandbox"))

@@ -5,8 +5,6 @@ import BackfillRun
 import BackfillStore
 import Foundation
 
-extension IngestMode: ExpressibleByArgument {}
-
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -26,7 +24,7 @@ struct IngestCommand: ParsableCommand {
     var files: [String]
 
     @Option(help: "Read every input as this format instead of going by the extension (csv or jsonl).")
-    var format: String?
+    var format: Given<InputFormat>?
 
     @Option(name: .customLong("map"), help: ArgumentHelp("Map a source column to a field: \"Source Column=field\" (repeatable).", valueName: "mapping"))
     var mappings: [String] = []
@@ -51,9 +49,7 @@ struct IngestCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one input file, or - for standard input") }
-        if let format, InputFormat(rawValue: format.lowercased()) == nil {
-            throw ValidationError("--format '\(format)': expected csv or jsonl")
-        }
+        _ = try inputFormat()
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         do {
             try IngestOptions(maxFieldLength: maxFieldLength).validate()
@@ -62,8 +58,13 @@ struct IngestCommand: ParsableCommand {
         }
     }
 
+    /// `--format`, nil without it.
+    func inputFormat() throws -> InputFormat? {
+        try format?.parsed { "--format '\($0)': expected csv or jsonl" }
+    }
+
     func run() throws {
-        let options = IngestOptions(format: format.flatMap { InputFormat(rawValue: $0.lowercased()) },
+        let options = IngestOptions(format: try inputFormat(),
                                     mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes,
                                     maxFieldLength: maxFieldLength, mode: mode)
         let ingester = try Ingester(database: try reportingErrors { try database.open(.create) }, options: options)

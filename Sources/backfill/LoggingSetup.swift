@@ -4,10 +4,9 @@ import ParticipantAPI
 
 /// swift-log on standard error, as text or one JSON object per line.
 enum LoggingSetup {
-    static func bootstrap(level: String, format: String) {
-        let level = Logger.Level(rawValue: level.lowercased()) ?? .info
+    static func bootstrap(level: Logger.Level, format: LogFormat) {
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }

@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     var failures = false
 
     @Option(help: ArgumentHelp("With --failures: csv or jsonl.", valueName: "format"))
-    var format: String = FailureFormat.csv.rawValue
+    var format = Given(FailureFormat.csv)
 
     @Option(help: ArgumentHelp("With --failures: write here (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
@@ -64,10 +64,15 @@ struct ReportCommand: ParsableCommand {
     func validate() throws {
         let modes = [failures, summary, html != nil].filter { $0 }.count
         if modes > 1 { throw ValidationError("choose one of --failures, --summary, --html") }
-        if FailureFormat(rawValue: format.lowercased()) == nil { throw ValidationError("--format '\(format)': expected csv or jsonl") }
+        _ = try failureFormat()
         if output != nil && !failures { throw ValidationError("--output goes with --failures (--html takes its own file)") }
         if json && (failures || html != nil) { throw ValidationError("--json goes with --summary") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    /// `--format`.
+    func failureFormat() throws -> FailureFormat {
+        try format.parsed { "--format '\($0)': expected csv or jsonl" }
     }
 
     func run() throws {
@@ -79,7 +84,7 @@ struct ReportCommand: ParsableCommand {
                 // The first line names the target on standard error, so the export itself stays a clean ingest input.
                 printError(scope.headline)
                 let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()
-                let export = FailureExport(format: FailureFormat(rawValue: format.lowercased())!, redact: redact)
+                let export = FailureExport(format: try failureFormat(), redact: redact)
                 let count = try queue.read { try export.write($0, to: sink, scope: scope) }
                 try sink.close()
                 if let output { print("\(output): \(count) rows") }

@@ -37,7 +37,7 @@ struct RetryCommand: ParsableCommand {
     var all = false
 
     @Option(name: .customLong("class"), help: ArgumentHelp("Failed with this error class (repeatable).", valueName: "class"))
-    var classes: [String] = []
+    var classes: [Given<ErrorClass>] = []
 
     @Option(name: .customLong("status"), help: ArgumentHelp("Failed with this HTTP status (repeatable).", valueName: "code"))
     var statuses: [Int] = []
@@ -59,8 +59,10 @@ struct RetryCommand: ParsableCommand {
             }
             sinceMs = ms
         }
-        return RetryFilter(all: all, classes: classes.map { $0.lowercased() }, statuses: statuses,
-                           participants: participants, since: sinceMs)
+        // A class its type refused goes on as typed (lower-cased), for `RetryFilter.validate()` to refuse with the
+        // nearest class, after the checks that come before it.
+        let names = classes.map { $0.value?.rawValue ?? $0.text.lowercased() }
+        return RetryFilter(all: all, classes: names, statuses: statuses, participants: participants, since: sinceMs)
     }
 
     func validate() throws {

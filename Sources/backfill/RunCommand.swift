@@ -24,13 +24,13 @@ struct RunOptions: ParsableArguments {
     var concurrency = 256
 
     @Option(help: ArgumentHelp("Never more than N starts in any rolling W (e.g. 1000/10s, half the documented 2000/10s); 'unlimited' only for a local sandbox.", valueName: "N/W"))
-    var rate = "1000/10s"
+    var rate = Given(RateOption(RunConfiguration().rate))
 
     @Option(help: ArgumentHelp("Also trust the CA certificates in this PEM file (a TLS-inspecting proxy, a test server).", valueName: "file"))
     var caFile: String?
 
     @Option(help: ArgumentHelp("Per-request timeout (e.g. 30s, 500ms).", valueName: "duration"))
-    var timeout = "30s"
+    var timeout = Given(PositiveDuration(RunConfiguration().timeout)!)
 
     @Option(help: "Attempts per job before it is failed (429s do not count).")
     var maxAttempts = 8
@@ -48,10 +48,10 @@ struct RunOptions: ParsableArguments {
     var output: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    var logLevel = Given(Logger.Level.info)
 
     @Option(help: "text or json. json makes every line JSON (start-up, status every few seconds, summary, errors).")
-    var logFormat = "text"
+    var logFormat = Given(LogFormat.text)
 
     @Option(help: ArgumentHelp("Serve GET /metrics (Prometheus text format) here while the run lasts: PORT or HOST:PORT, e.g. 127.0.0.1:9464 (loopback unless --metrics-listen-any).", valueName: "address"))
     var metrics: String?
@@ -62,38 +62,26 @@ struct RunOptions: ParsableArguments {
     /// The run's configuration and where its target came from. Explicit flags win over `BACKFILL_BASE_URL` /
     /// `BACKFILL_PROFILE`, which are read from the `--credentials` file first, then the environment.
     func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (RunConfiguration, TargetChoice) {
-        var c = RunConfiguration()
         let file = try credentials.map { (values: try Credentials.readFile($0), path: $0) }
         let choice = try TargetChoice.resolve(target.flags, file: file, environment: environment)
-        let rate: RateLimit?
-        if self.rate.lowercased() == "unlimited" {
-            rate = nil
-        } else {
-            guard let parsed = RateLimit(parsing: self.rate) else {
-                throw ValidationError("--rate '\(self.rate)': expected N/W such as 1000/10s, or unlimited")
-            }
-            rate = parsed
-        }
-        guard let timeout = Duration(parsing: timeout), timeout > .zero else {
-            throw ValidationError("--timeout '\(self.timeout)': expected a duration such as 30s")
-        }
-        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
-            throw ValidationError("--log-level '\(logLevel)': expected trace, debug, info, notice, warning, error or critical")
-        }
-        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format '\(logFormat)': expected text or json") }
-        c.profile = choice.profile
-        c.environment = choice.environment
-        c.baseURL = choice.baseURL
+        // A value its type refused is refused here, after the target, as `run` always has (exit status 64).
+        var c = RunConfiguration(choice)
+        c.rate = try rate.parsed { "--rate '\($0)': expected N/W such as 1000/10s, or unlimited" }.rate
+        c.timeout = try timeout.parsed { "--timeout '\($0)': expected a duration such as 30s" }.duration
         c.confirmProduction = confirmProduction
         c.concurrency = concurrency
-        c.rate = rate
-        c.timeout = timeout
         c.retry.maxAttempts = maxAttempts
         c.stopAfter = stopAfter
         c.limit = limit
         c.caFile = caFile
         c.handleSignals = true
         return (c, choice)
+    }
+
+    /// `--log-level` and `--log-format` (checked after `configuration()`'s options).
+    func logging() throws -> (level: Logger.Level, format: LogFormat) {
+        (try logLevel.parsed { "--log-level '\($0)': expected trace, debug, info, notice, warning, error or critical" },
+         try logFormat.parsed { "--log-format '\($0)': expected text or json" })
     }
 }
 
@@ -120,10 +108,11 @@ struct RunCommand: ParsableCommand {
     }
 
     static func execute(_ options: RunOptions) throws {
-        let output = RunOutput(json: options.logFormat == "json")
+        let output = RunOutput(json: options.logFormat.value == .json)
         try reportingErrors(output) {
             var (configuration, choice) = try options.configuration()
-            LoggingSetup.bootstrap(level: options.logLevel, format: options.logFormat)
+            let logging = try options.logging()
+            LoggingSetup.bootstrap(level: logging.level, format: logging.format)
             let metricsAddress = try options.metrics.map { try MetricsAddress(parsing: $0, listenAny: options.metricsListenAny) }
             let logger = Logger(label: "backfill.run")
             // The command line is checked before the credentials: a wrong option is what the operator just typed.
@@ -146,7 +135,7 @@ struct RunCommand: ParsableCommand {
             try configuration.validate()
             let endpoint = try metricsAddress.map(MetricsEndpoint.start)
             defer { endpoint?.stop() }
-            let rate = configuration.rate?.description ?? "unlimited"
+            let rate = RateOption(configuration.rate).description
             output.note("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue))",
                         event: "start", fields: ["base_url": .string(configuration.resolvedBaseURL), "origin": .string(choice.origin),
                                                  "profile": .string(configuration.profile.rawValue), "target": .string(configuration.target.name),
@@ -163,7 +152,7 @@ struct RunCommand: ParsableCommand {
                                                                                      metrics: endpoint?.factory))
             // The next commands name this run's target and database, so that they go where this run went.
             let advice = ReportAdvice(database: options.database.db == BackfillDatabase.defaultPath ? nil : options.database.db,
-                                      target: configuration.target, rate: configuration.rate?.description ?? "unlimited")
+                                      target: configuration.target, rate: rate)
             output.summary(summary, text: RunSummaryText.render(summary, advice: advice, profile: configuration.profile.rawValue),
                            next: RunSummaryText.nextCommands(summary, advice: advice))
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }

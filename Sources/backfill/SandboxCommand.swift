@@ -23,40 +23,32 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
-    @Option(help: "API flavour: zerohash (X-SCX- headers) or ndax (X-NDAX- headers).") var profile = "zerohash"
+    @Option(help: "API flavour: zerohash (X-SCX- headers) or ndax (X-NDAX- headers).") var profile = Given(Profile.zerohash)
     @Option(help: "API key to accept (default: generated).") var apiKey: String?
     @Option(help: "Base64 API secret to accept (default: generated).") var apiSecret: String?
     @Option(help: "Passphrase to accept (default: generated).") var passphrase: String?
     @Option(help: "The platform's code.") var platformCode = "PLAT01"
     @Option(help: "JSONL of participants with their fields and \"customer\": true|false.") var roster: String?
     @Flag(help: "Answer every update 403: the platform is not approved.") var unapproved = false
-    @Option(help: "Requests allowed in any rolling window, N/W.") var rateLimit = "2000/10s"
+    @Option(help: "Requests allowed in any rolling window, N/W.") var rateLimit = Given(RateLimit.documented)
     @Flag(help: "No rate limit (benchmarks).") var noRateLimit = false
-    @Option(help: "How long every request is refused once the limit is exceeded.") var lockout = "10s"
+    @Option(help: "How long every request is refused once the limit is exceeded.") var lockout = Given(RateLimit.documentedLockout)
     @Option(help: "Share of authenticated requests answered 500/502/503, nothing applied.") var failRate = 0.0
     @Option(help: "Share of authenticated requests applied but answered only after --slow.") var slowRate = 0.0
-    @Option(help: "How long a slow answer is held back.") var slow = "35s"
+    @Option(help: "How long a slow answer is held back.") var slow = Given(Duration.seconds(35))
     @Option(help: "Share of authenticated requests whose connection is closed unanswered.") var resetRate = 0.0
-    @Option(help: "Fixed delay before every authenticated request.") var latency = "0ms"
+    // "0ms" as the help has always shown it (Duration.zero prints 0s).
+    @Option(help: "Fixed delay before every authenticated request.") var latency = Given<Duration>(argument: "0ms")
     @Option(help: "Seed of the fault draws (default: random, printed).") var seed: UInt64?
     @Option(help: "Extra accepted id_number_type (repeatable).") var extraIDType: [String] = []
     @Option(help: "Shape of GET /time: message ({\"message\": {\"epoch\": <ms>, \"epoch_units\": \"milliseconds\", ...}}) or seconds ({\"epoch\": <s>}).")
-    var timeFormat = "message"
+    var timeFormat = Given(SandboxConfiguration.TimeFormat.message)
     @Flag(help: "Answer 400 to an update older than the participant's last applied one (not a documented rule; history-mode rehearsals).") var rejectStaleUpdates = false
     @Option(help: "Where to write the final state (JSON) on exit, with every participant's applied history.") var stateOut: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical; debug logs every request.") var logLevel = "info"
 
     func validate() throws {
-        guard Profile(rawValue: profile) != nil else { throw ValidationError("--profile: expected zerohash or ndax, got '\(profile)'") }
-        guard noRateLimit || RateLimit(parsing: rateLimit) != nil else {
-            throw ValidationError("--rate-limit: expected N/W such as 2000/10s, got '\(rateLimit)'")
-        }
-        for (name, text) in [("--lockout", lockout), ("--slow", slow), ("--latency", latency)] where Duration(parsing: text) == nil {
-            throw ValidationError("\(name): expected a duration such as 10s or 250ms, got '\(text)'")
-        }
-        guard SandboxConfiguration.TimeFormat(rawValue: timeFormat) != nil else {
-            throw ValidationError("--time-format: expected message or seconds, got '\(timeFormat)'")
-        }
+        _ = try sandboxConfiguration()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let given = [apiKey, apiSecret, passphrase].filter { $0 != nil }.count
         guard given == 0 || given == 3 else {
@@ -64,31 +56,40 @@ struct SandboxCommand: AsyncParsableCommand {
         }
     }
 
+    /// The server the options describe, credentials and roster aside; a malformed value is a usage error.
+    func sandboxConfiguration() throws -> SandboxConfiguration {
+        var c = SandboxConfiguration()
+        c.host = host
+        c.port = port
+        c.profile = try profile.parsed { "--profile: expected zerohash or ndax, got '\($0)'" }
+        c.platformCode = platformCode
+        c.approved = !unapproved
+        c.rateLimit = noRateLimit ? nil : try rateLimit.parsed { "--rate-limit: expected N/W such as 2000/10s, got '\($0)'" }
+        func duration(_ name: String) -> (String) -> String {
+            { "\(name): expected a duration such as 10s or 250ms, got '\($0)'" }
+        }
+        c.lockout = try lockout.parsed(or: duration("--lockout"))
+        c.slowDelay = try slow.parsed(or: duration("--slow"))
+        c.latency = try latency.parsed(or: duration("--latency"))
+        c.timeFormat = try timeFormat.parsed { "--time-format: expected message or seconds, got '\($0)'" }
+        c.failRate = failRate
+        c.slowRate = slowRate
+        c.resetRate = resetRate
+        c.rejectStaleUpdates = rejectStaleUpdates
+        c.seed = seed
+        c.extraIDTypes = extraIDType
+        return c
+    }
+
     func run() async throws {
         var logger = Logger(label: "backfill.sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel)!
 
-        var configuration = SandboxConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.profile = Profile(rawValue: profile)!
+        var configuration = try sandboxConfiguration()
         if let apiKey, let apiSecret, let passphrase {
             configuration.credentials = SandboxCredentials(apiKey: apiKey, apiSecret: apiSecret, passphrase: passphrase)
         }
-        configuration.platformCode = platformCode
         if let roster { configuration.roster = try RosterEntry.loadRoster(path: roster) }
-        configuration.approved = !unapproved
-        configuration.rateLimit = noRateLimit ? nil : RateLimit(parsing: rateLimit)
-        configuration.lockout = Duration(parsing: lockout)!
-        configuration.failRate = failRate
-        configuration.slowRate = slowRate
-        configuration.rejectStaleUpdates = rejectStaleUpdates
-        configuration.slowDelay = Duration(parsing: slow)!
-        configuration.resetRate = resetRate
-        configuration.latency = Duration(parsing: latency)!
-        configuration.seed = seed
-        configuration.extraIDTypes = extraIDType
-        configuration.timeFormat = SandboxConfiguration.TimeFormat(rawValue: timeFormat)!
         do {
             try configuration.validate()
         } catch {

@@ -216,6 +216,31 @@ extension EndToEnd {
             #expect(try count("target", in: path) == 0)
         }
 
+        /// Values their option's type refuses, with the command's own words for each (not ArgumentParser's "The
+        /// value 'x' is invalid for ...").
+        static let malformedValues: [([String], String)] = [
+            (["run", "--env", "cert", "--rate", "fast"], "--rate 'fast': expected N/W such as 1000/10s, or unlimited"),
+            (["run", "--env", "cert", "--rate", "0/10s"], "--rate '0/10s': expected N/W such as 1000/10s, or unlimited"),
+            (["run", "--env", "cert", "--timeout", "0s"], "--timeout '0s': expected a duration such as 30s"),
+            (["run", "--env", "cert", "--log-level", "loud"],
+             "--log-level 'loud': expected trace, debug, info, notice, warning, error or critical"),
+            (["run", "--env", "cert", "--log-format", "JSON"], "--log-format 'JSON': expected text or json"),
+            (["retry", "--class", "Servr"], "--class 'servr': not an error class. Did you mean 'server'? (one of: "
+                + ErrorClass.allCases.map(\.rawValue).joined(separator: ", ") + ")"),
+            (["ingest", "--format", "xml", "x.csv"], "--format 'xml': expected csv or jsonl"),
+            (["report", "--format", "XML"], "--format 'XML': expected csv or jsonl"),
+        ]
+
+        @Test(arguments: malformedValues)
+        func aMalformedValueIsAUsageErrorInTheCommandsWords(command: [String], message: String) async throws {
+            let path = try ingested()
+            let result = try await backfill(command + ["--db", path], environment: Self.unusedCredentials)
+            #expect(result.status == 64, "\(result.output)")
+            #expect(result.firstErrorLine == "Error: \(message)", "\(result.output)")
+            #expect(result.stderr.contains("\nUsage: backfill "), "\(result.output)")
+            #expect(try count("run", in: path) == 0)
+        }
+
         // MARK: The database file
 
         /// Every command but ingest, as it would be typed (aimed at a dead loopback port where one connects).

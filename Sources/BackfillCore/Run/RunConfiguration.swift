@@ -37,6 +37,13 @@ public struct RunConfiguration: Sendable {
 
     public init() {}
 
+    /// Sends to `choice`'s target (its profile, environment and base URL); every other property has its default.
+    public init(_ choice: TargetChoice) {
+        profile = choice.profile
+        environment = choice.environment
+        baseURL = choice.baseURL
+    }
+
     /// The base URL requests go to.
     public var resolvedBaseURL: String {
         var url = baseURL ?? profile.baseURL(environment: environment)
