@@ -7,7 +7,7 @@ extension ReportSummary {
         var lines: [String] = []
         let total = jobs.total
         lines.append(target.map { "target: \($0)" } ?? "target: none yet (nothing has been sent)")
-        lines.append("jobs: \(total) participants")
+        lines.append(mode == .history ? "steps: \(total) (history mode: one PATCH per change)" : "jobs: \(total) participants")
         for state in JobStatus.latest { lines.append("  \(pad(state.rawValue, 10)) \(jobs[state])") }
         lines.append("errors by class:")
         if errorsByClass.isEmpty { lines.append("  none") }

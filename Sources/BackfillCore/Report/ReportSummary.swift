@@ -5,7 +5,7 @@ import ParticipantAPI
 
 /// `backfill report --summary`: what happened, from aggregates only (grouped queries over indexes and the
 /// ledger), so it answers in seconds on a million jobs and keeps working after `purge`.
-public struct ReportSummary: Sendable, Codable {
+public struct ReportSummary: Sendable, Encodable {
     public struct Count: Sendable, Codable, Equatable {
         public var name: String
         public var count: Int
@@ -106,6 +106,31 @@ public struct ReportSummary: Sendable, Codable {
     public var latency: Latency
     /// Rejected input rows by reason code; largest first.
     public var rejectedRows: [Count]
+    /// The database's mode: in history mode `jobs` counts steps, and is written `steps`.
+    public var mode: IngestMode = .latest
+
+    enum CodingKeys: String, CodingKey {
+        case target, jobs, steps, errorsByClass, failedByClass, heldByClass, topMessages, attemptsPerJob,
+             attemptsByOutcome, runs, runSeconds, achievedRate, latency, rejectedRows
+    }
+
+    /// Snake-case keys (`jsonText`); `steps` in history mode where latest mode writes `jobs`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(target, forKey: .target)
+        try c.encode(jobs, forKey: mode == .history ? .steps : .jobs)
+        try c.encode(errorsByClass, forKey: .errorsByClass)
+        try c.encode(failedByClass, forKey: .failedByClass)
+        try c.encode(heldByClass, forKey: .heldByClass)
+        try c.encode(topMessages, forKey: .topMessages)
+        try c.encode(attemptsPerJob, forKey: .attemptsPerJob)
+        try c.encode(attemptsByOutcome, forKey: .attemptsByOutcome)
+        try c.encode(runs, forKey: .runs)
+        try c.encode(runSeconds, forKey: .runSeconds)
+        try c.encodeIfPresent(achievedRate, forKey: .achievedRate)
+        try c.encode(latency, forKey: .latency)
+        try c.encode(rejectedRows, forKey: .rejectedRows)
+    }
 
     /// - Parameters:
     ///   - top: how many message templates to list per error class.
@@ -157,7 +182,7 @@ public struct ReportSummary: Sendable, Codable {
             latency: Latency(attempts: latencies.total, p50Ms: latencies.percentile(0.50),
                              p90Ms: latencies.percentile(0.90), p99Ms: latencies.percentile(0.99),
                              maxMs: latencies.counts.last?.ms),
-            rejectedRows: rejected)
+            rejectedRows: rejected, mode: status.mode)
         return (summary, latencies)
     }
 

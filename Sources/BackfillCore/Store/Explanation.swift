@@ -115,37 +115,23 @@ public struct Explanation: Sendable, Codable {
                              platformUpdatedAt: row["platform_updated_at"], status: row["status"],
                              fields: fields, rejection: row["reject_message"])
         }
-        var jobs = try Row.fetchAll(db, sql: """
-            SELECT id, state, is_current, request_id, body, hold_reasons, email, email_conflict, step, corrective,
-                   platform_updated_at
-            FROM job WHERE participant_code = ? ORDER BY is_current DESC, CASE WHEN is_current = 1 THEN step END, id DESC
-            """, arguments: [code]).map { row -> JobVersion in
-            let holds: String? = row["hold_reasons"]
-            let reasons = try holds.map { try JSONDecoder().decode([HoldReason].self, from: Data($0.utf8)) } ?? []
+        let targets = Dictionary(uniqueKeysWithValues: try TargetStore.all(db).map { ($0.id, $0.target) })
+        var jobs = try JobRecord.all().of(participant: code).orderedForExplain().fetchAll(db).map { job -> JobVersion in
             var conflicts: [String] = []
-            if (row["email_conflict"] as Int) == 1, let email: String = row["email"] {
-                conflicts = try String.fetchAll(db, sql: """
-                    SELECT DISTINCT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
-                    ORDER BY participant_code
-                    """, arguments: [email, code])
+            if job.emailConflict, let email = job.email {
+                conflicts = try JobRecord.all().current().withEmail(email).filter(JobRecord.Columns.participantCode != code)
+                    .select(JobRecord.Columns.participantCode, as: String.self).distinct()
+                    .order(JobRecord.Columns.participantCode).fetchAll(db)
             }
-            let body: Data? = row["body"]
-            let sends = try Row.fetchAll(db, sql: """
-                SELECT t.profile, t.base_url, s.state, s.attempts, s.last_status, s.error_class, s.last_message, s.last_attempt_at
-                FROM job_send s JOIN target t ON t.id = s.target_id WHERE s.job_id = ? ORDER BY t.id
-                """, arguments: [row["id"] as Int64]).map { s -> Send in
-                let profile: String = s["profile"]
-                let target = Target(profile: Profile(rawValue: profile) ?? .zerohash, baseURL: s["base_url"])
-                let at: Int64? = s["last_attempt_at"]
-                return Send(target: target.name, state: s["state"], attempts: s["attempts"], lastStatus: s["last_status"],
-                            errorClass: s["error_class"], message: s["last_message"],
-                            lastAttemptAt: at.map { ISOTime.text(epochMilliseconds: $0) })
+            let sends = try SendRecord.all().of(job: job.id).fetchAll(db).map { s -> Send in
+                Send(target: targets[s.targetID]?.name ?? "target \(s.targetID)", state: s.state, attempts: s.attempts,
+                     lastStatus: s.lastStatus, errorClass: s.errorClass, message: s.lastMessage,
+                     lastAttemptAt: s.lastAttemptAt.map { ISOTime.text(epochMilliseconds: $0) })
             }
-            return JobVersion(id: row["id"], state: row["state"], sends: sends, isCurrent: row["is_current"],
-                              requestID: row["request_id"], body: body.map { String(decoding: $0, as: UTF8.self) },
-                              holdReasons: reasons, emailConflictWith: conflicts, step: row["step"],
-                              corrective: row["corrective"], platformUpdatedAt: row["platform_updated_at"],
-                              stateOnTarget: nil)
+            return JobVersion(id: job.id, state: job.state, sends: sends, isCurrent: job.isCurrent,
+                              requestID: job.requestID, body: job.body.map { String(decoding: $0, as: UTF8.self) },
+                              holdReasons: try job.decodedHoldReasons(), emailConflictWith: conflicts, step: job.step,
+                              corrective: job.corrective, platformUpdatedAt: job.platformUpdatedAt, stateOnTarget: nil)
         }
         if rows.isEmpty && jobs.isEmpty { return nil }
         let states = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: scope.sql("""

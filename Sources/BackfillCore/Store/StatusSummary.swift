@@ -11,10 +11,38 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         public var baseURL: String
         /// Current jobs by state on this target; every state present.
         public var jobs: JobCounts
+        /// History mode: `jobs` counts steps, and is also written as `steps`.
+        var history = false
 
         enum CodingKeys: String, CodingKey {
-            case name, profile, jobs
+            case name, profile, jobs, steps
             case baseURL = "base_url"
+        }
+
+        public init(name: String, profile: String, baseURL: String, jobs: JobCounts, history: Bool = false) {
+            self.name = name
+            self.profile = profile
+            self.baseURL = baseURL
+            self.jobs = jobs
+            self.history = history
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            profile = try c.decode(String.self, forKey: .profile)
+            baseURL = try c.decode(String.self, forKey: .baseURL)
+            jobs = try c.decode(JobCounts.self, forKey: .jobs)
+            history = c.contains(.steps)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(profile, forKey: .profile)
+            try c.encode(baseURL, forKey: .baseURL)
+            try c.encode(jobs, forKey: .jobs)
+            if history { try c.encode(jobs, forKey: .steps) }
         }
     }
 
@@ -53,7 +81,8 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         let targets = try TargetStore.all(db).map { t in
             let jobs = try jobCounts(db, targetID: t.id, mode: mode)
             countsByID[t.id] = jobs
-            return TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL, jobs: jobs)
+            return TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL, jobs: jobs,
+                                history: mode == .history)
         }
         let scoped = try scope.stored.flatMap { countsByID[$0.id] } ?? jobCounts(db, targetID: scope.stored?.id, mode: mode)
         var summary = StatusSummary(target: scope.target?.name, jobs: scoped,
@@ -157,12 +186,43 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     }
 
     package enum CodingKeys: String, CodingKey {
-        case target, jobs, targets
+        case target, jobs, steps, targets
         case earlierJobs = "earlier_jobs"
         case files
         case rowsRead = "rows_read"
         case rowsRejected = "rows_rejected"
         case mode
         case participantStates = "participants"
+    }
+
+    /// The keys `status --json` has always written; in history mode `jobs` (which counts steps) is also written as
+    /// `steps`, the name history mode uses everywhere else (`jobs` stays for one release).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(target, forKey: .target)
+        try c.encode(jobs, forKey: .jobs)
+        if mode == .history { try c.encode(jobs, forKey: .steps) }
+        try c.encode(targets, forKey: .targets)
+        try c.encode(earlierJobs, forKey: .earlierJobs)
+        try c.encode(files, forKey: .files)
+        try c.encode(rowsRead, forKey: .rowsRead)
+        try c.encode(rowsRejected, forKey: .rowsRejected)
+        try c.encode(mode, forKey: .mode)
+        try c.encodeIfPresent(participantStates, forKey: .participantStates)
+    }
+}
+
+extension StatusSummary {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        jobs = try c.decode(JobCounts.self, forKey: .jobs)
+        targets = try c.decode([TargetCounts].self, forKey: .targets)
+        earlierJobs = try c.decode(Int.self, forKey: .earlierJobs)
+        files = try c.decode(Int.self, forKey: .files)
+        rowsRead = try c.decode(Int.self, forKey: .rowsRead)
+        rowsRejected = try c.decode(Int.self, forKey: .rowsRejected)
+        mode = try c.decodeIfPresent(IngestMode.self, forKey: .mode) ?? .latest
+        participantStates = try c.decodeIfPresent(JobCounts.self, forKey: .participantStates)
     }
 }

@@ -74,16 +74,15 @@ package enum FailureReads {
 
     /// The number of a participant's last current step (history mode).
     package static func lastStep(_ db: Database, participantCode: String) throws -> Int? {
-        let statement = try db.cachedStatement(sql: "SELECT max(step) FROM job WHERE participant_code = ? AND is_current = 1")
-        return try Int.fetchOne(statement, arguments: [participantCode])
+        try JobRecord.all().current().of(participant: participantCode)
+            .select(max(JobRecord.Columns.step), as: Int.self).fetchOne(db)
     }
 
     /// Up to 10 other participants whose current job has this email.
     package static func othersWithEmail(_ db: Database, _ email: String, except code: String) throws -> [String] {
-        try String.fetchAll(db, sql: """
-            SELECT participant_code FROM job WHERE is_current = 1 AND email = ? AND participant_code != ?
-            ORDER BY participant_code LIMIT 10
-            """, arguments: [email, code])
+        try JobRecord.all().current().withEmail(email).filter(JobRecord.Columns.participantCode != code)
+            .select(JobRecord.Columns.participantCode, as: String.self).order(JobRecord.Columns.participantCode)
+            .limit(10).fetchAll(db)
     }
 
     /// The rejected rows with no usable participant_code, in input order.

@@ -124,16 +124,14 @@ package enum SummaryReads {
 
     /// The target's runs, oldest first.
     package static func runs(_ db: Database, scope: TargetScope) throws -> [StoredRun] {
-        try Row.fetchAll(db, sql: scope.sql("""
-            SELECT r.id, r.started_at, r.ended_at, r.rate, r.concurrency, r.exit_code, r.stop_code, r.stop_message,
-                   (SELECT count(*) FROM attempt a WHERE a.run_id = r.id AND a.outcome != \(AttemptOutcome.interrupted.sql)) AS sent,
-                   CASE WHEN r.ended_at IS NULL THEN (SELECT max(a.ended_at) FROM attempt a WHERE a.run_id = r.id) END AS last_answer
-            FROM target_run r ORDER BY r.id
-            """)).map { row in
-            let code: RunStop.Code? = row["stop_code"]
-            return StoredRun(id: row["id"], startedAt: row["started_at"], endedAt: row["ended_at"], lastAnswerAt: row["last_answer"],
-                             rate: row["rate"], concurrency: row["concurrency"], exitCode: row["exit_code"],
-                             stop: code.map { RunStop($0, row["stop_message"]) }, attempts: row["sent"])
+        guard let targetID = scope.stored?.id else { return [] }
+        return try RunRecord.all().on(target: targetID).fetchAll(db).map { run in
+            let attempts = AttemptRow.all().of(run: run.id)
+            let lastAnswer = run.endedAt == nil
+                ? try attempts.select(max(AttemptRow.Columns.endedAt), as: Int64.self).fetchOne(db) : nil
+            return StoredRun(id: run.id, startedAt: run.startedAt, endedAt: run.endedAt, lastAnswerAt: lastAnswer,
+                             rate: run.rate, concurrency: run.concurrency, exitCode: run.exitCode, stop: run.stop,
+                             attempts: try attempts.answered().fetchCount(db))
         }
     }
 }
