@@ -234,14 +234,15 @@ enum RunSummaryText {
         if s.recovered > 0 { lines.append("  resent after an interrupted run: \(s.recovered)") }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
         let jobs = JobStatus.latest.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
-        lines.append("  jobs on \(s.target): \(jobs)")
+        let unit = s.mode == .history ? "step" : "job"
+        lines.append("  \(unit)s on \(s.target): \(jobs)")
         let left = s.left
         if left.total > 0 {
             var parts: [String] = []
             if left.pending > 0 { parts.append("\(left.pending) pending") }
             if left.retryLater > 0 { parts.append("\(left.retryLater) with a retry due later") }
             if left.inFlight > 0 { parts.append("\(left.inFlight) in flight") }
-            lines.append("  left: \(left.total) job\(left.total == 1 ? "" : "s") not done (\(parts.joined(separator: ", ")))")
+            lines.append("  left: \(left.total) \(unit)\(left.total == 1 ? "" : "s") not done (\(parts.joined(separator: ", ")))")
         } else {
             lines.append("  left: none")
         }

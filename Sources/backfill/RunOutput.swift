@@ -44,7 +44,7 @@ struct RunOutput: Sendable {
             "achieved_rate": .number(s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0),
             "peak_in_flight": .int(s.peakInFlight), "latency_limited": .bool(s.latencyLimited),
             "recovered": .int(s.recovered), "exit_status": .int(Int(s.exitCode)),
-            "jobs": .fields(Self.fields(s.jobs)),
+            s.mode == .history ? "steps" : "jobs": .fields(Self.fields(s.jobs)),
             "left": .int(s.left.total),
         ]
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
@@ -78,7 +78,7 @@ struct RunOutput: Sendable {
             "rate_limited": .int(p.rateLimited), "in_flight": .int(p.inFlight),
             "in_flight_window": .int(p.window), "in_flight_ceiling": .int(p.ceiling),
             "achieved_rate": .number(p.achievedRate), "rate_limit_factor": .number(p.rateFactor),
-            "paused": .int(p.paused ? 1 : 0), "jobs": .fields(fields(p.jobs)),
+            "paused": .int(p.paused ? 1 : 0), p.mode == .history ? "steps" : "jobs": .fields(fields(p.jobs)),
         ]
         if let c = p.configuredRate { f["configured_rate"] = .number(c) }
         if let l = p.latencyP90 { f["latency_p90_seconds"] = .number(l) }

@@ -36,6 +36,8 @@ public struct RunProgress: Sendable, Equatable {
     public var final: Bool
     /// Jobs on the target by state (`JobStatus.latest`): the counts at the start moved by this run's answers.
     public var jobs = JobCounts()
+    /// The database's mode: in history mode the jobs are steps, and are called so.
+    public var mode: IngestMode = .latest
 }
 
 /// What the run tells the executable while it goes. Every closure runs on the run's control queue: keep it short.

@@ -21,8 +21,10 @@ public struct RunSummary: Sendable {
     public var rateLimited = 0
     public var recovered = 0
     public var elapsedSeconds: Double = 0
-    /// Current jobs by state once the run is over.
+    /// Current jobs by state once the run is over (history mode: steps).
     public var jobs = JobCounts()
+    /// The database's mode: in history mode the jobs are steps, and are called so.
+    public var mode: IngestMode = .latest
     public var clockOffsetMilliseconds: Int64?
     /// The target's short name.
     public var target = ""

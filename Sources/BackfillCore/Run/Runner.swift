@@ -58,6 +58,7 @@ public enum Runner {
             drift.stop()
             summary.clockOffsetMilliseconds = offset
             summary.target = store.target.name
+            summary.mode = store.mode
             summary.left = try store.left(now: EpochClock.milliseconds())
             summary.failedByClass = try store.failedByClass()
         } catch {

@@ -246,7 +246,7 @@ public final class WorkerPool: @unchecked Sendable {
             inFlight: loop.inFlightCount, window: loop.window.size, ceiling: loop.window.ceiling,
             latencyP90: loop.window.latencyP90, achievedRate: rate, configuredRate: configuration.rate?.perSecond,
             rateFactor: loop.pacer?.factor ?? 1, paused: loop.pacer?.pausedUntil.map { $0 > now } ?? false,
-            eta: rate > 0 ? Double(remaining) / rate : nil, final: final, jobs: jobCounts(s))
+            eta: rate > 0 ? Double(remaining) / rate : nil, final: final, jobs: jobCounts(s), mode: store.mode)
     }
 
     /// The target's jobs now: the counts at the start, moved by this run's answers (never a scan of the table).
