@@ -4,6 +4,8 @@ import ParticipantAPI
 public struct ParticipantRecord: Sendable {
     /// The code from the path, as sent.
     public let participantCode: String
+    /// The contract the sandbox speaks: which fields the record shows, in which order.
+    public let contract: Contract
     /// False when the endpoint may not update this participant (roster `"customer": false`).
     public let isCustomer: Bool
     /// The updatable fields; a field never set is absent (shown as `""` in the record).
@@ -17,8 +19,9 @@ public struct ParticipantRecord: Sendable {
     /// Every applied update in the order applied: its `platform_updated_at` and the fields it set.
     public internal(set) var history: [AppliedUpdate] = []
 
-    init(entry: RosterEntry) {
+    init(entry: RosterEntry, contract: Contract = .ndax) {
         participantCode = entry.participantCode
+        self.contract = contract
         isCustomer = entry.isCustomer
         fields = entry.fields
         otherMembers = entry.otherMembers
@@ -26,8 +29,8 @@ public struct ParticipantRecord: Sendable {
         updatesApplied = 0
     }
 
-    init(newCustomer code: String) {
-        self.init(entry: RosterEntry(participantCode: code))
+    init(newCustomer code: String, contract: Contract = .ndax) {
+        self.init(entry: RosterEntry(participantCode: code), contract: contract)
     }
 
     /// A field's current value; `""` when never set or cleared (`"address_two": ""`).
@@ -47,17 +50,61 @@ public struct ParticipantRecord: Sendable {
         return new < previous
     }
 
-    /// The record as the API shows it: every updatable field in the API's order, the other members,
-    /// then `platform_code`, `participant_code` and `platform_updated_at`.
+    /// The record as the seed's API shows it: every updatable field in the contract's body order (under `zerohash`
+    /// the postal code is `zip` whatever the country), the other members, then `platform_code`, `participant_code`
+    /// and `platform_updated_at`. The `zerohash` answer is `echo(platformCode:)`; this is the state file's record.
     public func record(platformCode: String) -> JSONValue {
+        let order = contract.bodyOrder
         var members: [(key: String, value: JSONValue)] = []
-        members.reserveCapacity(Field.allCases.count + otherMembers.count + 3)
-        for field in Field.allCases { members.append((field.name, .string(fields[field] ?? ""))) }
+        members.reserveCapacity(order.count + otherMembers.count + 3)
+        for field in order { members.append((field.name, .string(fields[field] ?? ""))) }
         members.append(contentsOf: otherMembers)
         members.append(("platform_code", .string(platformCode)))
         members.append((WireKey.participantCode, .string(participantCode)))
         members.append((WireKey.platformUpdatedAt, platformUpdatedAt.map(JSONValue.number) ?? .null))
         return .object(members)
+    }
+
+    /// The fields Zero Hash's 200 echoes, in its order, before `signed_timestamp`.
+    public static let echoedFields: [Field] = [.firstName, .lastName, .country, .jurisdictionCode, .email]
+
+    /// `signed_timestamp` when the roster gives none: the published example's.
+    public static let defaultSignedTimestamp = "1603378501286"
+
+    /// Zero Hash's 200 `message` (its fixed subset, whatever was sent): `first_name`, `last_name`, `country`,
+    /// `jurisdiction_code`, `email` (`""` when never set), `signed_timestamp` and `signed_agreements` (the roster's
+    /// when it has them; otherwise the published example's timestamp and one `user_agreement` for region `us`
+    /// when the country is USA, `worldwide` otherwise), `platform_code`, `participant_code`.
+    public func echo(platformCode: String) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(Self.echoedFields.count + 4)
+        for field in Self.echoedFields { members.append((field.name, .string(fields[field] ?? ""))) }
+        var signed = JSONValue.number(Self.defaultSignedTimestamp)
+        if let given = other("signed_timestamp"), case .number = given { signed = given }
+        members.append(("signed_timestamp", signed))
+        var agreements = JSONValue.array([.object([
+            ("type", .string("user_agreement")),
+            ("region", .string(fields[.country] == ISO3166.unitedStates.alpha3 ? "us" : "worldwide")),
+            ("signed_timestamp", signed),
+        ])])
+        if let given = other("signed_agreements"), case .array = given { agreements = given }
+        members.append(("signed_agreements", agreements))
+        members.append(("platform_code", .string(platformCode)))
+        members.append((WireKey.participantCode, .string(participantCode)))
+        return .object(members)
+    }
+
+    /// The 200 answer's `message` under the record's contract: the whole record (`ndax`) or the echo (`zerohash`).
+    func answer(platformCode: String) -> JSONValue {
+        switch contract {
+        case .ndax: record(platformCode: platformCode)
+        case .zerohash: echo(platformCode: platformCode)
+        }
+    }
+
+    /// The roster's member named `key` (the last one, if repeated).
+    private func other(_ key: String) -> JSONValue? {
+        otherMembers.last { $0.key == key }?.value
     }
 }
 
@@ -73,11 +120,11 @@ public struct AppliedUpdate: Sendable, Equatable {
         self.fields = fields
     }
 
-    /// `{"platform_updated_at": n, "fields": {name: value...}}`, fields in the API's order.
-    var json: JSONValue {
+    /// `{"platform_updated_at": n, "fields": {name: value...}}`, fields in `contract`'s body order.
+    func json(contract: Contract) -> JSONValue {
         .object([
             (WireKey.platformUpdatedAt, .number(platformUpdatedAt)),
-            ("fields", .object(Field.allCases.compactMap { f in fields[f].map { (f.name, JSONValue.string($0)) } })),
+            ("fields", .object(contract.bodyOrder.compactMap { f in fields[f].map { (f.name, JSONValue.string($0)) } })),
         ])
     }
 }

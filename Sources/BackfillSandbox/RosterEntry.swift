@@ -10,6 +10,9 @@ import ParticipantAPI
 /// {"participant_code": "XYZ456", "customer": false}
 /// ```
 /// Updatable fields must be strings; any other key (`date_of_birth`, `risk_rating`...) is kept as is and shown in responses.
+/// Which keys are updatable fields is the contract's: under `zerohash` (read with `contract: .zerohash`) they are
+/// the Standard variant's (`jurisdiction_code`, an alpha-3 `country`, `zip` or `postal_code`, `date_of_birth`...),
+/// and `state` or `id_number` are other members.
 public struct RosterEntry: Sendable {
     /// The participant's code, used as is.
     public var participantCode: String
@@ -36,19 +39,19 @@ public struct RosterEntry: Sendable {
         self.platformUpdatedAt = platformUpdatedAt
     }
 
-    /// Reads a JSONL roster. Blank lines are skipped; errors name the file and line.
-    public static func loadRoster(path: String) throws(RosterError) -> [RosterEntry] {
+    /// Reads a JSONL roster whose fields are `contract`'s. Blank lines are skipped; errors name the file and line.
+    public static func loadRoster(path: String, contract: Contract = .ndax) throws(RosterError) -> [RosterEntry] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw RosterError(path: path, line: nil, message: "cannot read the file (\(error.localizedDescription))")
         }
-        return try parseRoster(Array(data), path: path)
+        return try parseRoster(Array(data), path: path, contract: contract)
     }
 
-    /// Parses JSONL roster text; `path` only names the source in errors.
-    public static func parseRoster(_ bytes: [UInt8], path: String) throws(RosterError) -> [RosterEntry] {
+    /// Parses JSONL roster text whose fields are `contract`'s; `path` only names the source in errors.
+    public static func parseRoster(_ bytes: [UInt8], path: String, contract: Contract = .ndax) throws(RosterError) -> [RosterEntry] {
         var entries: [RosterEntry] = []
         var seen: Set<String> = []
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
@@ -61,7 +64,7 @@ public struct RosterEntry: Sendable {
             } catch {
                 throw fail("not valid JSON: \(error.description)")
             }
-            let entry = try entry(from: value, fail: fail)
+            let entry = try entry(from: value, contract: contract, fail: fail)
             guard seen.insert(entry.participantCode).inserted else {
                 throw fail("participant \(entry.participantCode) is listed twice")
             }
@@ -70,7 +73,20 @@ public struct RosterEntry: Sendable {
         return entries
     }
 
-    private static func entry(from value: JSONValue, fail: (String) -> RosterError) throws(RosterError) -> RosterEntry {
+    /// The roster keys that are updatable fields under `contract`: its body keys (`postal_code` is `.zip` too).
+    static func fieldKeys(_ contract: Contract) -> [String: Field] {
+        switch contract {
+        case .ndax: ndaxFieldKeys
+        case .zerohash: PatchSubmission.zerohashKeys
+        }
+    }
+
+    private static let ndaxFieldKeys = Dictionary(uniqueKeysWithValues: Contract.ndax.fields.map { ($0.name, $0) })
+
+    private static func entry(
+        from value: JSONValue, contract: Contract, fail: (String) -> RosterError
+    ) throws(RosterError) -> RosterEntry {
+        let fieldKeys = fieldKeys(contract)
         guard case .object(let members) = value else { throw fail("expected a JSON object, got \(value.kindDescription)") }
         var entry = RosterEntry(participantCode: "")
         var code: String?
@@ -90,7 +106,7 @@ public struct RosterEntry: Sendable {
                 }
                 entry.platformUpdatedAt = n
             default:
-                if let field = Field(name: key) {
+                if let field = fieldKeys[key] {
                     guard case .string(let s) = member else { throw fail("'\(key)' must be a string, got \(member.kindDescription)") }
                     entry.fields[field] = s
                 } else if key != "platform_code" {

@@ -6,7 +6,8 @@ import ParticipantAPI
 import ServiceLifecycle
 
 /// A local server that behaves like `PATCH /participants/customers/{participant_code}`:
-/// same authentication, validation, idempotency and rate limit, and faults on demand.
+/// same authentication, validation, idempotency and rate limit, and faults on demand, under the contract
+/// `SandboxConfiguration.contract` names (Zero Hash's published one, or the seed's).
 ///
 /// ```swift
 /// var configuration = SandboxConfiguration()
@@ -26,8 +27,12 @@ public enum Sandbox {
         let ledger = SharedLedger(SandboxLedger(configuration: configuration, seed: seed))
         let responder = SandboxResponder(
             ledger: ledger,
+            contract: configuration.contract,
             authenticator: try RequestAuthenticator(profile: configuration.profile, credentials: configuration.credentials),
-            rules: SegmentRules(extraIDTypes: configuration.extraIDTypes),
+            rules: SegmentRules(
+                contract: configuration.contract, extraIDTypes: configuration.extraIDTypes,
+                vendorReliance: configuration.vendorReliance
+            ),
             wallClock: configuration.wallClock,
             timeFormat: configuration.timeFormat,
             latency: configuration.latency,

@@ -54,6 +54,16 @@ public struct SandboxConfiguration: Sendable {
     /// the last applied one (not a documented rule of the real API: it shows that history mode never sends
     /// out of order).
     public var rejectStaleUpdates: Bool = false
+    /// Which published form of the endpoint to speak (`Contract`): body keys, rules, idempotency key, answers.
+    /// Default: `.ndax`, the seed's, which in-process tests and harnesses have always started; `backfill sandbox`
+    /// defaults to `.zerohash`. Every answer names it in `X-Backfill-Contract`.
+    public var contract: Contract = .ndax
+    /// Zero Hash's vendor-reliance track: `address_one` and `address_two` up to 200 characters (80 and 50 otherwise).
+    /// Only the `zerohash` contract has these limits. Default: false.
+    public var vendorReliance: Bool = false
+    /// Share of first-time 200 answers whose echo shows a different value in one field (the stored record is
+    /// right; only the answer drifts), drawn from the seed; for testing a client's echo check. Default: 0.
+    public var echoDriftRate: Double = 0
 
     public init() {}
 
@@ -99,7 +109,7 @@ public struct SandboxConfiguration: Sendable {
             }
         }
         if lockout < .zero { throw fail("lockout", "must not be negative, got \(lockout.shortText)") }
-        for (name, rate) in [("failRate", failRate), ("slowRate", slowRate), ("resetRate", resetRate)]
+        for (name, rate) in [("failRate", failRate), ("slowRate", slowRate), ("resetRate", resetRate), ("echoDriftRate", echoDriftRate)]
         where !(rate >= 0 && rate <= 1) {
             throw fail(name, "must be between 0 and 1, got \(rate)")
         }

@@ -27,6 +27,30 @@ public enum SandboxMessage {
 
     public static let duplicatePayload = "The same payload was already submitted for this participant under a different request_id"
 
+    // 400, Zero Hash's published contract (`body/<key> ...`, the style of its examples: `body/amount must be >= 0`)
+    /// A key outside the Standard User Details Patch variant (`state`, `id_number`, `request_id`...).
+    public static func keyNotAllowed(_ key: String) -> String { "body/\(key) is not allowed" }
+    public static func keyRequired(_ key: String) -> String { "body/\(key) is required" }
+    public static func keyNotAString(_ key: String) -> String { "body/\(key) must be a string" }
+    public static let timestampNotThirteenDigits = "body/\(WireKey.platformUpdatedAt) must be \(FieldRules.timestampFormat)"
+    public static let zipWithPostalCode = "body/zip and body/postal_code must not both be sent (zip for USA, postal_code elsewhere)"
+    public static let requestIDHeaderEmpty = "\(Profile.requestIDHeader) must be a non-empty string"
+
+    /// A broken segment rule under `zerohash`, naming the body key: `body/zip is required`,
+    /// `body/jurisdiction_code must be an ISO 3166-2 code of USA`, `body/email must match format name@example.com`.
+    public static func zerohash(_ error: SegmentError, key: String) -> String {
+        switch error.kind {
+        case .required:
+            return keyRequired(key)
+        case .format(let format):
+            // A description ("an ISO 3166-2 code of USA", "at most 80 characters") reads after "must be"; a pattern
+            // ("YYYY-MM-DD", "12345 or 12345-6789", "name@example.com") after "must match format".
+            let isDescription = ["a ", "an ", "at ", "digits"].contains { format.hasPrefix($0) }
+                || format == FieldRules.genderFormat
+            return "body/\(key) must \(isDescription ? "be" : "match format") \(format)"
+        }
+    }
+
     // 401, authentication (see RequestAuthenticator)
     public static func missingHeader(_ name: String) -> String { "Missing header \(name)" }
     public static let invalidAPIKey = "Invalid API key"

@@ -7,6 +7,7 @@ import NIOCore
 import ParticipantAPI
 
 /// The sandbox's HTTP front: `GET /time` and `PATCH /participants/customers/{participant_code}`, everything else 404.
+/// Every answer names the contract the sandbox speaks in `X-Backfill-Contract` (`zerohash` or `ndax`).
 ///
 /// Checks run in the API's order: rate limit (every arriving request), authentication, faults (authenticated
 /// requests only), then the platform, roster, idempotency and body rules in `SandboxLedger`. The decisions live in
@@ -16,8 +17,13 @@ struct SandboxResponder: HTTPResponder {
     typealias Context = SandboxRequestContext
 
     static let patchPrefix = Profile.patchPath(participantCode: "")
+    /// The header every answer names the contract in (what `backfill run` reads on `GET /time`).
+    static let contractHeader = HeaderName("X-Backfill-Contract")!
+    /// Zero Hash's idempotency key under `zerohash` (case-insensitive, as every header name), echoed on its answers.
+    static let requestIDHeader = HeaderName(Profile.requestIDHeader)!
 
     let ledger: SharedLedger
+    let contract: Contract
     let authenticator: RequestAuthenticator
     let rules: SegmentRules
     let wallClock: @Sendable () -> Int64
@@ -32,9 +38,10 @@ struct SandboxResponder: HTTPResponder {
         let path = request.head.path ?? "/"
         ledger.withLock { $0.arrived(isPatch: request.method == .patch) }
         defer { ledger.withLock { $0.left() } }
-        let response: Response
+        var response: Response
         do {
             response = try await handle(request, path: path, context: context)
+            response.headers[Self.contractHeader] = contract.rawValue
         } catch is ConnectionReset {
             context.logger.debug("\(request.method) \(path) -> connection reset (fault)")
             throw ConnectionReset()
@@ -103,11 +110,13 @@ struct SandboxResponder: HTTPResponder {
             }
         }
 
-        if let replayed = ledger.withLock({ $0.replay(participantCode: participantCode, body: body) }) {
+        // Under `zerohash` the idempotency key is the X-REQUEST-ID header (the seed's is the body's request_id).
+        let requestID = contract == .zerohash ? request.headers[Self.requestIDHeader] : nil
+        if let replayed = ledger.withLock({ $0.replay(participantCode: participantCode, body: body, requestID: requestID) }) {
             if isSlow { try await Task.sleep(for: slowDelay) }
-            return SandboxResponse.ok(replayed)
+            return echoingRequestID(SandboxResponse.ok(replayed), requestID)
         }
-        let submission = PatchSubmission(body: body)
+        let submission = PatchSubmission(body: body, contract: contract, requestIDHeader: requestID)
         let screened = ledger.withLock { ledger in
             let outcome = ledger.screen(participantCode: participantCode, submission: submission)
             if let outcome { ledger.count(outcome) }
@@ -118,8 +127,8 @@ struct SandboxResponder: HTTPResponder {
             outcome = screened
         } else {
             switch submission.judge(with: rules) {
-            case .invalid(let message):
-                outcome = .badRequest(message)
+            case .invalid(let messages):
+                outcome = .badRequest(messages)
                 ledger.withLock { $0.count(outcome) }
             case .valid(let fields, let platformUpdatedAt):
                 outcome = ledger.withLock { ledger in
@@ -133,11 +142,22 @@ struct SandboxResponder: HTTPResponder {
             }
         }
         if isSlow { try await Task.sleep(for: slowDelay) }
+        let response: Response
         switch outcome {
-        case .ok(let body, _): return SandboxResponse.ok(body)
-        case .badRequest(let message): return SandboxResponse.badRequest(message)
-        case .forbidden(let message): return SandboxResponse.refused(.forbidden, message)
+        case .ok(let body, _): response = SandboxResponse.ok(body)
+        case .badRequest(let messages): response = SandboxResponse.badRequest(messages)
+        case .forbidden(let message): response = SandboxResponse.refused(.forbidden, message)
+        case .notFound: response = SandboxResponse.error(.notFound, SandboxMessage.notFound)
         }
+        return echoingRequestID(response, requestID)
+    }
+
+    /// Under `zerohash`, the answer repeats the request's `X-REQUEST-ID` (Zero Hash's guide: the server echoes it).
+    private func echoingRequestID(_ response: Response, _ requestID: String?) -> Response {
+        guard let requestID, !requestID.isEmpty else { return response }
+        var response = response
+        response.headers[Self.requestIDHeader] = requestID
+        return response
     }
 
     private func counted(_ response: Response) -> Response {

@@ -14,7 +14,12 @@ enum SandboxResponse {
 
     /// 400 `{"errors": [message]}`.
     static func badRequest(_ message: String) -> Response {
-        json(.badRequest, .object([("errors", .array([.string(message)]))]))
+        badRequest([message])
+    }
+
+    /// 400 `{"errors": [messages...]}`: one message per broken rule.
+    static func badRequest(_ messages: [String]) -> Response {
+        json(.badRequest, .object([("errors", .array(messages.map(JSONValue.string)))]))
     }
 
     /// 401 or 403 `{"error": true, "message": message}`.

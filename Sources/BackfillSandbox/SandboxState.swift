@@ -18,6 +18,10 @@ public struct SandboxState: Sendable {
     public var patchesReceived: Int = 0
     /// Requests being handled right now (received, not yet answered).
     public var requestsInProgress: Int = 0
+    /// The contract the sandbox speaks.
+    public var contract: Contract = .ndax
+    /// First-time 200 answers whose echo drifted (`echoDriftRate`).
+    public var echoDrifts: Int = 0
 
     /// The participant with this code, if known.
     public func participant(_ code: String) -> ParticipantRecord? {
@@ -36,6 +40,8 @@ public struct SandboxState: Sendable {
     /// The state as JSON:
     /// `{"platform_code", "requests": {"by_status": {"200": n...}, "connection_resets", "idempotent_replays"},
     ///   "participants": [{"participant_code", "customer", "updates_applied", "record": {...}}]}`.
+    /// Under `zerohash` a `"contract": "zerohash"` member follows `platform_code`, and `requests` has `echo_drifts`
+    /// when any answer drifted; under `ndax` the file is as it has always been.
     public func json() -> JSONValue {
         let statuses = requestsByStatus.keys.sorted().map { (key: String($0), value: JSONValue.number(String(requestsByStatus[$0]!))) }
         let people = participants.map { p -> JSONValue in
@@ -43,23 +49,27 @@ public struct SandboxState: Sendable {
                 (WireKey.participantCode, .string(p.participantCode)),
                 ("customer", .bool(p.isCustomer)),
                 ("updates_applied", .number(String(p.updatesApplied))),
-                ("history", .array(p.history.map(\.json))),
+                ("history", .array(p.history.map { $0.json(contract: p.contract) })),
                 ("record", p.record(platformCode: platformCode)),
             ])
         }
-        return .object([
-            ("platform_code", .string(platformCode)),
-            ("requests", .object([
-                ("answered", .number(String(requestsAnswered))),
-                ("patches_received", .number(String(patchesReceived))),
-                ("by_status", .object(statuses)),
-                ("rate_limited", .number(String(rateLimited))),
-                ("connection_resets", .number(String(connectionResets))),
-                ("idempotent_replays", .number(String(idempotentReplays))),
-            ])),
+        var requests: [(key: String, value: JSONValue)] = [
+            ("answered", .number(String(requestsAnswered))),
+            ("patches_received", .number(String(patchesReceived))),
+            ("by_status", .object(statuses)),
+            ("rate_limited", .number(String(rateLimited))),
+            ("connection_resets", .number(String(connectionResets))),
+            ("idempotent_replays", .number(String(idempotentReplays))),
+        ]
+        if echoDrifts > 0 { requests.append(("echo_drifts", .number(String(echoDrifts)))) }
+        var members: [(key: String, value: JSONValue)] = [("platform_code", .string(platformCode))]
+        if contract != .ndax { members.append(("contract", .string(contract.rawValue))) }
+        members += [
+            ("requests", .object(requests)),
             ("updates_applied", .number(String(updatesApplied))),
             ("participants", .array(people)),
-        ])
+        ]
+        return .object(members)
     }
 
     /// Writes `json()` to `path` atomically, with a trailing newline.

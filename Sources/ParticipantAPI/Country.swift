@@ -1,47 +1,34 @@
-/// Country names as the API expects them, and the aliases platforms export instead.
+/// Country values as each contract's API expects them, resolved through the ISO data (`ISO3166`).
 public enum Country {
+    /// The seed's (`ndax`) names of the two countries its rules single out.
     public static let unitedStates = "United States"
     public static let india = "India"
 
-    /// Alias (upper-cased, dots removed) -> canonical name. Table-driven: add a row, not a branch.
-    static let aliases: [String: String] = {
-        let table: [(canonical: String, aliases: [String])] = [
-            (unitedStates, ["US", "USA", "U.S.", "U.S.A.", "UNITED STATES", "UNITED STATES OF AMERICA", "AMERICA"]),
-            (india, ["IN", "IND", "INDIA", "BHARAT", "REPUBLIC OF INDIA"]),
-            ("Canada", ["CA", "CAN", "CANADA"]),
-            ("United Kingdom", ["GB", "GBR", "UK", "U.K.", "UNITED KINGDOM", "GREAT BRITAIN"]),
-            ("Mexico", ["MX", "MEX", "MEXICO"]),
-            ("Germany", ["DE", "DEU", "GERMANY"]),
-            ("France", ["FR", "FRA", "FRANCE"]),
-            ("Brazil", ["BR", "BRA", "BRAZIL", "BRASIL"]),
-            ("Australia", ["AU", "AUS", "AUSTRALIA"]),
-            ("Singapore", ["SG", "SGP", "SINGAPORE"]),
-        ]
-        var map: [String: String] = [:]
-        for row in table {
-            for alias in row.aliases { map[key(alias)] = row.canonical }
-        }
-        return map
-    }()
-
-    private static func key(_ s: String) -> String {
-        String(s.uppercased().filter { $0 != "." })
+    /// The seed's country value for a cell: the ISO short name of the country it names (`USA`, `u.s.` and `United
+    /// States of America` are all `United States`); a cell that names no country comes back unchanged, as the seed's
+    /// contract has always sent what it was given.
+    public static func canonical(_ name: String) -> String {
+        ISO3166.country(name)?.name ?? name
     }
 
-    /// The canonical name for a known alias (`USA` -> `United States`); unknown names come back unchanged.
-    public static func canonical(_ name: String) -> String {
-        aliases[key(name)] ?? name
+    /// Zero Hash's country value for a cell: the ISO 3166-1 alpha-3 code of the country it names; nil when it
+    /// names none (a rejected row under `zerohash`).
+    public static func alpha3(_ name: String) -> String? {
+        ISO3166.country(name)?.alpha3
     }
 }
 
-/// US states, districts and territories by USPS code, for the address segment of a US address.
+extension ISO3166 {
+    /// The United States: its subdivisions are the seed's `state` codes, and Zero Hash requires a
+    /// `jurisdiction_code` and a `zip` for it.
+    public static let unitedStates = ISO3166.country(alpha3: "USA")!
+}
+
+/// US states, districts and territories by their ISO 3166-2 code within the country (`TX`), for the seed's
+/// `state` field.
 public enum USState {
-    public static let codes: Set<String> = [
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-        "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-        "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-        "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
-    ]
+    /// From the ISO data: the 50 states, the District of Columbia and the outlying areas.
+    public static let codes: Set<String> = Set(ISO3166.subdivisions(of: ISO3166.unitedStates).map { String($0.localCode) })
 
     /// Whether `code` is one of `codes`, byte for byte: a canonically equal spelling such as `\u{212A}S` (KELVIN
     /// SIGN, S) is not `KS`.

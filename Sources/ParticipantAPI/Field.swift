@@ -1,4 +1,6 @@
-/// An updatable participant field of `PATCH /participants/customers/{participant_code}`, in the API's order.
+/// A participant field a backfill reads and may send to `PATCH /participants/customers/{participant_code}`.
+/// Which fields a contract reads and sends, and in what order, is the contract's (`Contract.fields`,
+/// `Contract.bodyOrder`); `order` is only the field's slot in per-row storage.
 public enum Field: String, CaseIterable, Sendable, Hashable, Comparable {
     case firstName = "first_name"
     case lastName = "last_name"
@@ -11,6 +13,13 @@ public enum Field: String, CaseIterable, Sendable, Hashable, Comparable {
     case email
     case idNumberType = "id_number_type"
     case idNumber = "id_number"
+    // Zero Hash's published contract (2026) only.
+    case middleName = "middle_name"
+    case formerName = "former_name"
+    case jurisdictionCode = "jurisdiction_code"
+    case dateOfBirth = "date_of_birth"
+    case phoneNumber = "phone_number"
+    case gender
 
     /// The JSON key and canonical column name.
     public var name: String { rawValue }
@@ -18,14 +27,18 @@ public enum Field: String, CaseIterable, Sendable, Hashable, Comparable {
     /// The segment this field belongs to: the group that must be sent whole.
     public var segment: Segment {
         switch self {
-        case .firstName, .lastName: .name
-        case .addressOne, .addressTwo, .country, .state, .city, .zip: .address
+        case .firstName, .lastName, .middleName, .formerName: .name
+        case .addressOne, .addressTwo, .country, .state, .city, .zip, .jurisdictionCode: .address
         case .email: .email
         case .idNumberType, .idNumber: .id
+        case .dateOfBirth: .dateOfBirth
+        case .phoneNumber: .phone
+        case .gender: .gender
         }
     }
 
-    /// Position in the API's order (stable across releases: body bytes depend on it).
+    /// The field's slot in per-row storage (stable across releases: stored rows depend on it). The first eleven
+    /// are the seed's fields in the seed's order.
     public var order: Int {
         switch self {
         case .firstName: 0
@@ -39,6 +52,12 @@ public enum Field: String, CaseIterable, Sendable, Hashable, Comparable {
         case .email: 8
         case .idNumberType: 9
         case .idNumber: 10
+        case .middleName: 11
+        case .formerName: 12
+        case .jurisdictionCode: 13
+        case .dateOfBirth: 14
+        case .phoneNumber: 15
+        case .gender: 16
         }
     }
 
@@ -56,8 +75,10 @@ public enum WireKey {
     public static let requestID = "request_id"
     /// The participant, in the path (and in input files).
     public static let participantCode = "participant_code"
+    /// Zero Hash's body key for a postal code outside the United States (`zip` inside).
+    public static let postalCode = "postal_code"
 
-    /// Participant fields the API knows but does not let this endpoint update.
+    /// Participant fields the seed's API knows but does not let this endpoint update (`Contract.ndax`).
     /// A value in one of them is refused with "Cannot update the requested fields: ...".
     public static let nonUpdatable: [String] = [
         "date_of_birth", "tax_id", "citizenship", "signed_timestamp", "risk_rating", "kyc",

@@ -101,3 +101,64 @@ public enum FieldRules {
     private static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 97 && (c | 0x20) <= 122 }
     private static func isAlnum(_ c: UInt8) -> Bool { isAlpha(c) || (c >= 48 && c <= 57) }
 }
+
+/// The published limits and formats of Zero Hash's contract (2026) that the seed did not have.
+extension FieldRules {
+    /// `address_one` at most 80 characters, 200 on the vendor-reliance track (`ingest --vendor-reliance`).
+    public static func addressOneLimit(vendorReliance: Bool) -> Int { vendorReliance ? 200 : 80 }
+    /// `address_two` at most 50 characters, 200 on the vendor-reliance track.
+    public static func addressTwoLimit(vendorReliance: Bool) -> Int { vendorReliance ? 200 : 50 }
+
+    /// The format named for a postal code outside the United States.
+    public static let postalCodeFormat = "at least 4 characters"
+    /// `postal_code`: at least 4 characters (Unicode scalars).
+    public static func isPostalCode(_ code: String) -> Bool { code.unicodeScalars.count >= 4 }
+
+    /// The format named for a date of birth.
+    public static let dateFormat = "YYYY-MM-DD"
+    /// `YYYY-MM-DD`, a real date of the Gregorian calendar (1900 or later).
+    public static func isDate(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
+        func number(_ r: Range<Int>) -> Int? {
+            var n = 0
+            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; n = n * 10 + Int(b[i] - 48) }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), y >= 1900, (1...12).contains(m) else { return false }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return (1...days).contains(d)
+    }
+
+    /// The genders the contract knows.
+    public static let genders = ["male", "female", "other"]
+    public static let genderFormat = "male, female or other"
+    /// `male`, `female` or `other` from a cell (any case; `M` and `F` too); nil for anything else.
+    public static func gender(_ text: String) -> String? {
+        switch text.lowercased() {
+        case "male", "m": "male"
+        case "female", "f": "female"
+        case "other": "other"
+        default: nil
+        }
+    }
+
+    public static let phoneFormat = "digits with the country code, such as 15557778888"
+    /// A phone number as digits (`15557778888`) from a cell that may carry `+`, spaces, dots, dashes and
+    /// parentheses; nil when what is left is not 7 to 15 digits.
+    public static func phoneDigits(_ text: String) -> String? {
+        var digits: [UInt8] = []
+        for (i, b) in text.utf8.enumerated() {
+            if b >= 48 && b <= 57 { digits.append(b); continue }
+            if b == UInt8(ascii: "+") && i == 0 { continue }
+            guard b == 0x20 || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") || b == UInt8(ascii: "(") || b == UInt8(ascii: ")") else { return nil }
+        }
+        return (7...15).contains(digits.count) ? String(decoding: digits, as: UTF8.self) : nil
+    }
+
+    /// The format named for `platform_updated_at` under Zero Hash's contract.
+    public static let timestampFormat = "a 13-digit UNIX time in milliseconds"
+    /// Thirteen digits: from 2001-09-09T01:46:40Z on.
+    public static func isThirteenDigits(_ ms: Int64) -> Bool { (1_000_000_000_000...9_999_999_999_999).contains(ms) }
+}

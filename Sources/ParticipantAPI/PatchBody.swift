@@ -25,8 +25,14 @@ public struct PatchBody: Sendable, Equatable {
         self.requestID = requestID
     }
 
-    /// The canonical bytes.
+    /// The canonical bytes under the seed's contract (`ndax`).
     public func bytes() -> [UInt8] {
+        bytes(contract: .ndax)
+    }
+
+    /// The canonical bytes under `contract`: its fields in its order (`Contract.bodyOrder`; under `zerohash` the
+    /// postal code is `zip` for `USA` and `postal_code` elsewhere), `platform_updated_at` last.
+    public func bytes(contract: Contract) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(UInt8(ascii: "{"))
@@ -36,9 +42,9 @@ public struct PatchBody: Sendable, Equatable {
             JSONWriter.writeString(requestID, into: &out)
             out.append(UInt8(ascii: ","))
         }
-        for field in Field.allCases {
+        for field in contract.bodyOrder {
             guard let v = values[field] else { continue }
-            JSONWriter.writeString(field.name, into: &out)
+            JSONWriter.writeString(contract.key(field, country: values[.country]), into: &out)
             out.append(UInt8(ascii: ":"))
             JSONWriter.writeString(v, into: &out)
             out.append(UInt8(ascii: ","))

@@ -4,8 +4,12 @@ public enum Segment: String, CaseIterable, Sendable, Hashable {
     case address
     case id
     case email
+    // Zero Hash's published contract (2026): single-field groups.
+    case dateOfBirth = "date_of_birth"
+    case phone
+    case gender
 
-    /// The segment's fields, in the API's order.
+    /// The segment's fields, in storage order.
     public var fields: [Field] { Field.allCases.filter { $0.segment == self } }
 }
 

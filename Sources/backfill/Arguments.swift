@@ -143,6 +143,8 @@ extension FailureFormat: ExpressibleByArgument {
 /// `ingest --mode`: exactly `latest` or `history`.
 extension IngestMode: ExpressibleByArgument {}
 
+extension Contract: ExpressibleByArgument {}
+
 /// The sandbox's `--profile`: exactly `zerohash` or `ndax`.
 extension Profile: ExpressibleByArgument {}
 

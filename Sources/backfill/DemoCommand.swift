@@ -6,6 +6,7 @@ import BackfillStore
 import BackfillSandbox
 import Foundation
 import Logging
+import ParticipantAPI
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
             Nothing leaves this machine: the sandbox listens on an ephemeral loopback port with generated credentials.
             Examples:
               backfill demo
+              backfill demo --contract ndax
               backfill demo --samples ./samples --db /tmp/demo.sqlite
             """
     )
@@ -25,6 +27,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The directory of sample inputs.", valueName: "dir"))
     var samples: String = "samples"
 
+    @Option(help: ArgumentHelp("zerohash: Zero Hash's published contract (the default). ndax: NDAX's page and the 2022 release note. The database and the sandbox both speak it.", valueName: "contract"))
+    var contract: Given<Contract>?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "warning"
 
@@ -32,12 +37,16 @@ struct DemoCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap(level: Logger.Level(argument: logLevel) ?? .info, format: .text)
         let inputs = try Demo.sampleFiles(in: samples)
         let path = try db ?? Demo.temporaryDatabasePath()
-        let sandbox = try await Sandbox.start(SandboxConfiguration(), logger: Logger(label: "backfill.sandbox"))
+        let chosen = try contract?.parsed { "--contract '\($0)': expected zerohash or ndax" } ?? .default
+        var sandboxConfiguration = SandboxConfiguration()
+        sandboxConfiguration.contract = chosen
+        let sandbox = try await Sandbox.start(sandboxConfiguration, logger: Logger(label: "backfill.sandbox"))
         do {
             print("sandbox: \(sandbox.baseURL) (in-process, generated credentials)")
+            print("contract: \(chosen) (\(chosen.summary))\(chosen == .zerohash ? "; to run it under NDAX's (the 2022 contract): backfill demo --contract ndax" : "")")
             print("database: \(path)\n")
             let database = try BackfillDatabase.open(path: path)
-            let ingester = try Ingester(database: database, options: IngestOptions())
+            let ingester = try Ingester(database: database, options: IngestOptions(contract: chosen))
             for file in inputs {
                 print(IngestReportText.render(try ingester.ingest(path: file)))
             }
@@ -62,6 +71,10 @@ struct DemoCommand: AsyncParsableCommand {
             let state = sandbox.snapshot()
             print("\nsandbox: \(state.updatesApplied) update(s) applied to \(state.participants.filter { $0.updatesApplied > 0 }.count) participant(s)")
             print("held participants are expected: samples/README.md says which and why (`backfill explain CODE --db \(path)`)")
+            let status = try await database.read { try StatusSummary.read($0) }
+            if status.documentNeeds > 0 {
+                print(DocumentNeed.line(count: status.documentNeeds) + " (zerohash sends no ID; `backfill report --failures` lists them)")
+            }
         } catch {
             await sandbox.shutdown()
             throw error

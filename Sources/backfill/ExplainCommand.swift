@@ -48,6 +48,13 @@ struct ExplainCommand: ParsableCommand {
         let mode = e.mode == .history ? " (history mode)" : ""
         print(e.target.map { "target: \($0); participant \(e.participantCode): \(e.stateOnTarget ?? "no current job") there\(mode)" }
               ?? "target: none yet; participant \(e.participantCode)\(mode)")
+        print("contract: \(e.contract) (\(e.contract.summary))")
+        if let need = e.documentNeed {
+            let type = need.idNumberType.map { " to \($0)" } ?? ""
+            print("ID change\(type) at \(ISOTime.text(epochMilliseconds: need.platformUpdatedAt)) (\(need.sources.joined(separator: ";"))): not sent, \(DocumentNeed.what)")
+            if let problem = need.problem { print("  the ID change is incomplete: \(problem)") }
+            if e.jobs.isEmpty { print("no job: the ID change is the participant's only change, and it is not sent") }
+        }
         print("rows in fold order:")
         for row in e.rows {
             let when = row.platformUpdatedAt.map { ISOTime.text(epochMilliseconds: $0) } ?? "no valid timestamp"
@@ -82,6 +89,9 @@ struct ExplainCommand: ParsableCommand {
                 if let at = s.lastAttemptAt { parts.append("at \(at)") }
                 print("  on \(s.target): \(parts.joined(separator: ", "))")
                 if let message = s.message { print("    message: \(message)") }
+                for m in s.echoMismatches {
+                    print("    echo mismatch: \(m.field) sent '\(m.sent)', echoed \(m.echoed.map { "'\($0)'" } ?? "nothing") (the job succeeded)")
+                }
             }
             if let id = job.requestID { print("  request_id: \(id)") }
             if let body = job.body { print("  body: \(body)") }

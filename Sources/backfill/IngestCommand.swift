@@ -4,6 +4,7 @@ import BackfillReport
 import BackfillRun
 import BackfillStore
 import Foundation
+import ParticipantAPI
 
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct IngestCommand: ParsableCommand {
               backfill ingest samples/changes.csv samples/changes.jsonl
               zcat export.csv.gz | backfill ingest - --format csv --map "Postcode=zip" --db run1.sqlite
               backfill ingest --mode history --db history.sqlite samples/changes.csv
+              backfill ingest --contract ndax --db ndax.sqlite samples/changes.csv
             """
     )
 
@@ -41,6 +43,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("latest: one PATCH per participant, its history folded (the default). history: one PATCH per change, sent in order. Chosen when the database is made, and kept.", valueName: "mode"))
     var mode: IngestMode?
 
+    @Option(help: ArgumentHelp("zerohash: Zero Hash's published contract (the default). ndax: NDAX's page and the 2022 release note. Chosen when the database is made, and kept.", valueName: "contract"))
+    var contract: Given<Contract>?
+
+    @Flag(help: "Zero Hash's vendor-reliance track: address lines up to 200 characters (else 80 and 50).")
+    var vendorReliance = false
+
     @Flag(help: "Exit with status 2 when any row was rejected.")
     var failOnReject = false
 
@@ -50,12 +58,18 @@ struct IngestCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one input file, or - for standard input") }
         _ = try inputFormat()
+        _ = try chosenContract()
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         do {
             try IngestOptions(maxFieldLength: maxFieldLength).validate()
         } catch let error as BackfillError {
             throw ValidationError(error.message)
         }
+    }
+
+    /// `--contract`, nil without it.
+    func chosenContract() throws -> Contract? {
+        try contract?.parsed { "--contract '\($0)': expected zerohash or ndax" }
     }
 
     /// `--format`, nil without it.
@@ -66,7 +80,13 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let options = IngestOptions(format: try inputFormat(),
                                     mappings: mappings, strictColumns: strictColumns, extraIDTypes: allowIDTypes,
-                                    maxFieldLength: maxFieldLength, mode: mode)
+                                    maxFieldLength: maxFieldLength, mode: mode, contract: try chosenContract(),
+                                    vendorReliance: vendorReliance)
+        // What can be refused before the database is made is refused before: a refused ingest leaves no file.
+        try reportingErrors {
+            try options.validate()
+            if !FileManager.default.fileExists(atPath: database.db) { try options.validateFieldLength(for: options.contract ?? .default) }
+        }
         let ingester = try Ingester(database: try reportingErrors { try database.open(.create) }, options: options)
         var rejected = 0
         for (index, file) in files.enumerated() {
@@ -98,6 +118,9 @@ enum IngestReportText {
             lines.append("\(r.path): \(r.rowsRead) rows read, \(r.rowsAccepted) accepted, \(r.rowsRejected) rejected")
             let jobs = r.mode == .history ? "steps" : "jobs"
             lines.append("  participants: \(r.participants); \(jobs): \(r.jobsCreated) created, \(r.jobsUnchanged) unchanged, \(r.jobsSuperseded) superseded; held: \(r.held)\(r.mode == .history ? " participants" : "")")
+            if r.idOnly > 0 {
+                lines.append("  ID changes only: \(r.idOnly) participant\(r.idOnly == 1 ? "" : "s") with no job (the ID change \(DocumentNeed.what))")
+            }
         }
         if !r.rejectionsByCode.isEmpty {
             lines.append("  rejected rows by reason:")

@@ -2,6 +2,7 @@ import BackfillIngest
 import BackfillReport
 import BackfillRun
 import BackfillStore
+import ParticipantAPI
 import CoreMetrics
 import Foundation
 
@@ -51,7 +52,7 @@ enum ProgressLine {
     /// line every 5 s (JSON with `--log-format json`); the signal notices; a second signal exits at once.
     static func events(terminal: Bool, output: RunOutput, metrics: (any MetricsFactory)? = nil) -> RunEvents {
         let lead = terminal ? "\n" : ""
-        return RunEvents(
+        var events = RunEvents(
             progressEvery: terminal ? .seconds(1) : .seconds(5),
             progress: { p in
                 if terminal {
@@ -71,5 +72,12 @@ enum ProgressLine {
                 exit(128 + sig)
             },
             metrics: metrics)
+        // Before any PATCH: which contract the run speaks, and how it knows (a target that says nothing gets the
+        // database's).
+        events.contract = { contract, origin in
+            output.note("  contract \(contract) (\(origin))", event: "contract",
+                        fields: ["contract": .string(contract.rawValue), "origin": .string(origin)])
+        }
+        return events
     }
 }

@@ -129,6 +129,9 @@ struct RunCommand: ParsableCommand {
             let database = try options.database.open(.existing)
             // A run the lock refuses prints only the refusal.
             try Runner.refuseIfLocked(database)
+            // A host of another contract is refused before the production question is asked.
+            let bodies = try Runner.contract(of: database)
+            try Runner.refuseDocumentedMismatch(bodies: bodies, configuration)
             if configuration.isProduction && !configuration.confirmProduction {
                 configuration.confirmProduction = try confirmInteractively(configuration.target)
             }
@@ -136,8 +139,9 @@ struct RunCommand: ParsableCommand {
             let endpoint = try metricsAddress.map(MetricsEndpoint.start)
             defer { endpoint?.stop() }
             let rate = RateOption(configuration.rate).description
-            output.note("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue))",
+            output.note("sending to \(configuration.resolvedBaseURL) (from \(choice.origin), profile \(configuration.profile.rawValue), contract \(bodies))",
                         event: "start", fields: ["base_url": .string(configuration.resolvedBaseURL), "origin": .string(choice.origin),
+                                                 "contract": .string(bodies.rawValue),
                                                  "profile": .string(configuration.profile.rawValue), "target": .string(configuration.target.name),
                                                  "rate": .string(rate), "in_flight_ceiling": .int(configuration.concurrency)])
             if !output.json {
@@ -232,6 +236,9 @@ enum RunSummaryText {
             lines.append("  latency limited the rate: the in-flight window wanted more than --concurrency allows (\(s.peakInFlight) in flight at most); raise --concurrency to lift the ceiling")
         }
         if s.recovered > 0 { lines.append("  resent after an interrupted run: \(s.recovered)") }
+        if s.echoMismatches > 0 {
+            lines.append("  echo mismatches: \(s.echoMismatches) job\(s.echoMismatches == 1 ? "" : "s") succeeded but the answer echoed another value than the one sent (backfill status, backfill explain CODE)")
+        }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
         let jobs = JobStatus.latest.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
         let unit = s.mode == .history ? "step" : "job"

@@ -45,7 +45,7 @@ struct RunOutput: Sendable {
             "peak_in_flight": .int(s.peakInFlight), "latency_limited": .bool(s.latencyLimited),
             "recovered": .int(s.recovered), "exit_status": .int(Int(s.exitCode)),
             s.mode == .history ? "steps" : "jobs": .fields(Self.fields(s.jobs)),
-            "left": .int(s.left.total),
+            "left": .int(s.left.total), "echo_mismatches": .int(s.echoMismatches),
         ]
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
         if let o = s.clockOffsetMilliseconds { f["clock_offset_ms"] = .int(Int(o)) }

@@ -16,14 +16,23 @@ struct SandboxCommand: AsyncParsableCommand {
         abstract: "Run a local Zero Hash-compatible server for rehearsals.",
         discussion: """
             Behaves like PATCH /participants/customers/{participant_code}: same authentication, validation, \
-            idempotency and rate limit, with faults on demand. Prints its URL and (demo) credentials at start; \
-            on Ctrl-C or SIGTERM writes every participant's final record to --state-out and exits.
+            idempotency and rate limit, with faults on demand. Speaks Zero Hash's published contract (2026) unless \
+            --contract ndax asks for the seed's (NDAX's page and the 2022 release note), and names it on every \
+            answer (X-Backfill-Contract). Prints its URL and (demo) credentials at start; on Ctrl-C or SIGTERM \
+            writes every participant's final record to --state-out and exits.
             """
     )
 
     @Option(help: "Address to bind (loopback unless told otherwise).") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
     @Option(help: "API flavour: zerohash (X-SCX- headers) or ndax (X-NDAX- headers).") var profile = Given(Profile.zerohash)
+    @Option(help: """
+        Contract to speak: zerohash (Zero Hash's published reference, 2026: \
+        X-REQUEST-ID header, Standard-variant keys, 404 for an unknown \
+        participant, a fixed echo) or ndax (the seed: NDAX's page and the \
+        2022 release note).
+        """)
+    var contract = Given(Contract.zerohash)
     @Option(help: "API key to accept (default: generated).") var apiKey: String?
     @Option(help: "Base64 API secret to accept (default: generated).") var apiSecret: String?
     @Option(help: "Passphrase to accept (default: generated).") var passphrase: String?
@@ -44,6 +53,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Shape of GET /time: message ({\"message\": {\"epoch\": <ms>, \"epoch_units\": \"milliseconds\", ...}}) or seconds ({\"epoch\": <s>}).")
     var timeFormat = Given(SandboxConfiguration.TimeFormat.message)
     @Flag(help: "Answer 400 to an update older than the participant's last applied one (not a documented rule; history-mode rehearsals).") var rejectStaleUpdates = false
+    @Flag(help: "Zero Hash's vendor-reliance track: address lines up to 200 characters (80 and 50 otherwise; zerohash only).")
+    var vendorReliance = false
+    @Option(help: "Share of successful answers whose echo shows another value in one field (with --seed, reproducible), to test a client's echo check.")
+    var echoDriftRate = 0.0
     @Option(help: "Where to write the final state (JSON) on exit, with every participant's applied history.") var stateOut: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical; debug logs every request.") var logLevel = "info"
 
@@ -59,6 +72,7 @@ struct SandboxCommand: AsyncParsableCommand {
     /// The server the options describe, credentials and roster aside; a malformed value is a usage error.
     func sandboxConfiguration() throws -> SandboxConfiguration {
         var c = SandboxConfiguration()
+        c.contract = try contract.parsed { "--contract: expected zerohash or ndax, got '\($0)'" }
         c.host = host
         c.port = port
         c.profile = try profile.parsed { "--profile: expected zerohash or ndax, got '\($0)'" }
@@ -75,6 +89,8 @@ struct SandboxCommand: AsyncParsableCommand {
         c.failRate = failRate
         c.slowRate = slowRate
         c.resetRate = resetRate
+        c.echoDriftRate = echoDriftRate
+        c.vendorReliance = vendorReliance
         c.rejectStaleUpdates = rejectStaleUpdates
         c.seed = seed
         c.extraIDTypes = extraIDType
@@ -89,7 +105,7 @@ struct SandboxCommand: AsyncParsableCommand {
         if let apiKey, let apiSecret, let passphrase {
             configuration.credentials = SandboxCredentials(apiKey: apiKey, apiSecret: apiSecret, passphrase: passphrase)
         }
-        if let roster { configuration.roster = try RosterEntry.loadRoster(path: roster) }
+        if let roster { configuration.roster = try RosterEntry.loadRoster(path: roster, contract: configuration.contract) }
         do {
             try configuration.validate()
         } catch {
@@ -127,12 +143,14 @@ struct SandboxCommand: AsyncParsableCommand {
     private func printBanner(_ sandbox: RunningSandbox) {
         let c = sandbox.configuration
         let limit = c.rateLimit.map { "\($0), lockout \(c.lockout.shortText)" } ?? "none"
+        let tracks = c.contract == .zerohash ? (c.vendorReliance ? ", vendor-reliance track" : ", KYCaaS track") : ""
         say("""
             Sandbox listening on \(sandbox.baseURL)
+              contract \(c.contract.rawValue) (\(c.contract.summary)\(tracks))
               profile \(c.profile.rawValue) (\(c.profile.headerPrefix) headers), platform \(c.platformCode)\(c.approved ? "" : " (unapproved)"), GET /time as \(c.timeFormat.rawValue)
               roster: \(roster ?? "none (any 6-character code of A-Z/0-9 is a customer)")
               rate limit: \(limit)\(c.rejectStaleUpdates ? "; updates older than the last applied are refused (400)" : "")
-              faults: fail \(c.failRate), slow \(c.slowRate) (\(c.slowDelay.shortText)), reset \(c.resetRate), latency \(c.latency.shortText), seed \(sandbox.seed)
+              faults: fail \(c.failRate), slow \(c.slowRate) (\(c.slowDelay.shortText)), reset \(c.resetRate), latency \(c.latency.shortText)\(c.echoDriftRate > 0 ? ", echo drift \(c.echoDriftRate)" : ""), seed \(sandbox.seed)
 
             Demo credentials for this sandbox only (paste into the shell that runs backfill):
             export BACKFILL_BASE_URL=\(sandbox.baseURL)

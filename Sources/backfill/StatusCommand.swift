@@ -43,6 +43,7 @@ struct StatusCommand: ParsableCommand {
         }
         // The same first line as every other read command: a target named but never sent to says so.
         print(scope.headline)
+        print("contract: \(summary.contract) (\(summary.contract.summary))")
         let states = JobStatus.all(summary.mode)
         if let participants = summary.participantStates {
             print("steps: \(summary.jobs.total) (history mode: one PATCH per change, each after the one before it)")
@@ -61,6 +62,12 @@ struct StatusCommand: ParsableCommand {
         }
         if summary.earlierJobs > 0 { print("  (earlier versions kept for the audit trail: \(summary.earlierJobs))") }
         print("input: \(summary.files) files, \(summary.rowsRead) rows, \(summary.rowsRejected) rejected")
+        if summary.documentNeeds > 0 {
+            print(DocumentNeed.line(count: summary.documentNeeds) + "; backfill report --failures lists them")
+        }
+        if summary.echoMismatches > 0 {
+            print(EchoMismatch.line(jobs: summary.echoMismatches, fields: summary.echoMismatchFields))
+        }
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {

@@ -96,7 +96,7 @@ struct ByteSourceTests {
             """)
         let pipe = SlowPipe(compressed)
         let db = try scratch.database()
-        let ingester = try Ingester(database: db, options: IngestOptions(format: .jsonl, now: { testNow }))
+        let ingester = try Ingester(database: db, options: IngestOptions(format: .jsonl, now: { testNow }, contract: .ndax))
         pipe.start()
         let report = try ingester.ingest(path: pipe.path)
         #expect([report.rowsRead, report.rowsAccepted, report.rowsRejected] as [Int] == [2, 2, 0])

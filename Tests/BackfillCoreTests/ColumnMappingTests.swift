@@ -10,8 +10,8 @@ import Testing
 struct ColumnMappingTests {
     let scratch = ScratchDirectory()
 
-    func target(_ column: String, mappings: [String] = []) throws -> ColumnTarget {
-        try ColumnResolver(mappings: mappings).resolve(column)
+    func target(_ column: String, mappings: [String] = [], contract: Contract = .ndax) throws -> ColumnTarget {
+        try ColumnResolver(mappings: mappings, contract: contract).resolve(column)
     }
 
     /// The notes of a CSV whose header is `header` (with one data row).
@@ -34,18 +34,36 @@ struct ColumnMappingTests {
         #expect(try target("Address - One") == .field(.addressOne))
     }
 
-    @Test(arguments: Field.allCases)
-    func everyFieldMatchesItsOwnName(_ field: Field) throws {
-        #expect(try target(field.name) == .field(field))
-        #expect(try target(field.name.uppercased()) == .field(field))
+    @Test(arguments: Contract.allCases)
+    func everyFieldOfTheContractMatchesItsOwnName(_ contract: Contract) throws {
+        for field in contract.fields {
+            #expect(try target(field.name, contract: contract) == .field(field))
+            #expect(try target(field.name.uppercased(), contract: contract) == .field(field))
+        }
     }
 
-    @Test func everyAliasResolvesToItsField() throws {
+    @Test func underZerohashAStateColumnIsTheJurisdictionCodeAndUnderNdaxTheNewColumnsAreUnknown() throws {
+        #expect(try target("state", contract: .zerohash) == .field(.jurisdictionCode))
+        #expect(try target("Province", contract: .zerohash) == .field(.jurisdictionCode))
+        #expect(try target("Postal Code", contract: .zerohash) == .field(.zip))
+        for name in ["middle_name", "former_name", "jurisdiction_code", "gender"] {
+            #expect(try target(name, contract: .ndax) == .unknown, "\(name)")
+        }
+        #expect(try target("date_of_birth", contract: .ndax) == .nonUpdatable("date_of_birth"))
+        #expect(try target("phone_number", contract: .ndax) == .nonUpdatable("phone_number"))
+    }
+
+    @Test(arguments: Contract.allCases)
+    func everyAliasResolvesToItsField(_ contract: Contract) throws {
         for row in ColumnResolver.aliases {
+            // Under zerohash a state column is the jurisdiction_code; a field the contract does not read is unknown.
+            let expected = contract == .zerohash && row.canonical == Field.state.name
+                ? Field.jurisdictionCode.name : row.canonical
+            if let field = Field(name: expected), !contract.fields.contains(field) { continue }
             for alias in row.aliases {
                 for spelling in [alias, alias.uppercased(), alias.replacingOccurrences(of: "_", with: " "),
                                  alias.replacingOccurrences(of: "_", with: "-")] {
-                    #expect(try target(spelling).canonicalName == row.canonical, "\(spelling)")
+                    #expect(try target(spelling, contract: contract).canonicalName == expected, "\(spelling)")
                 }
             }
         }

@@ -61,9 +61,10 @@ final class ScratchDirectory {
 let testNow: Int64 = 1_735_689_600_000
 
 extension IngestOptions {
-    /// Default options on the tests' fixed clock.
+    /// Default options on the tests' fixed clock, for an `ndax` database: the seed's bodies these tests pin.
     static func testing(mappings: [String] = [], strictColumns: Bool = false, extraIDTypes: [String] = []) -> IngestOptions {
-        IngestOptions(mappings: mappings, strictColumns: strictColumns, extraIDTypes: extraIDTypes, now: { testNow })
+        IngestOptions(mappings: mappings, strictColumns: strictColumns, extraIDTypes: extraIDTypes, now: { testNow },
+                      contract: .ndax)
     }
 }
 

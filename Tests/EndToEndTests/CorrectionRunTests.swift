@@ -99,7 +99,7 @@ extension EndToEnd {
         }
 
         func ingest(_ path: String, into db: DatabaseQueue) throws -> IngestReport {
-            try Ingester(database: db, options: IngestOptions()).ingest(path: path)
+            try Ingester(database: db, options: IngestOptions(contract: .ndax)).ingest(path: path)
         }
 
         /// What ingest decided for each participant: its current job's state (`pending` or `held`) and body.

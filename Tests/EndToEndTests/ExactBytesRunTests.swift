@@ -76,7 +76,7 @@ extension EndToEnd {
             #expect(after.allSatisfy { Self.isNFC($0.body) })
             // Exactly what this release makes of the file in a fresh database, byte for byte.
             let fresh = workspace.file("fresh-\(mode).sqlite")
-            let made = try await backfill(["ingest", "--mode", mode, Self.fixtures + "/nfd.csv", "--db", fresh])
+            let made = try await backfill(["ingest", "--mode", mode, "--contract", "ndax", Self.fixtures + "/nfd.csv", "--db", fresh])
             #expect(made.status == 0, "\(made.stderr)")
             #expect(after == (try currentJobs(fresh)))
             // New request_ids where the bytes changed; the others kept theirs.

@@ -54,7 +54,7 @@ extension EndToEnd {
             let file = workspace.file(name)
             try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
             let db = try BackfillDatabase.open(path: database)
-            return (db, try Ingester(database: db, options: IngestOptions(mode: mode)).ingest(path: file))
+            return (db, try Ingester(database: db, options: IngestOptions(mode: mode, contract: .ndax)).ingest(path: file))
         }
 
         /// Current jobs: participant -> [(step, platform_updated_at, request_id, state on the latest target)].
@@ -217,7 +217,7 @@ extension EndToEnd {
             let (db, _) = try ingest(Self.twoParticipants, name: "two.csv", mode: .history, database: workspace.databasePath)
             // Latest mode's refusal: a history database keeps its mode.
             #expect(throws: BackfillError.self) {
-                _ = try Ingester(database: db, options: IngestOptions(mode: .latest)).ingest(path: workspace.file("two.csv"))
+                _ = try Ingester(database: db, options: IngestOptions(mode: .latest, contract: .ndax)).ingest(path: workspace.file("two.csv"))
             }
             try await withSandbox({ $0.rejectStaleUpdates = true }) { sandbox in
                 let configuration = sandbox.runConfiguration()
@@ -233,7 +233,7 @@ extension EndToEnd {
                     """
                 let file = workspace.file("more.csv")
                 try Data(more.utf8).write(to: URL(fileURLWithPath: file))
-                let report = try Ingester(database: db, options: IngestOptions()).ingest(path: file)
+                let report = try Ingester(database: db, options: IngestOptions(contract: .ndax)).ingest(path: file)
                 #expect(report.jobsCreated == 2 && report.held == 1)
                 let explained = try Self.read(db) { try Explanation.read($0, participantCode: "HISTBB") }!
                 let corrective = explained.currentJobs.last!
@@ -254,7 +254,7 @@ extension EndToEnd {
                 #expect((sandbox.snapshot().requestsByStatus[400] ?? 0) == 0)
             }
             // Ingesting the same rows again changes nothing and sends nothing more.
-            let unchanged = try Ingester(database: db, options: IngestOptions()).ingest(path: workspace.file("more.csv"))
+            let unchanged = try Ingester(database: db, options: IngestOptions(contract: .ndax)).ingest(path: workspace.file("more.csv"))
             #expect(unchanged.unchanged)
         }
     

@@ -52,9 +52,9 @@ extension EndToEnd {
 
         /// A database with `count` ingested participants, closed, at the workspace's path.
         @discardableResult
-        func ingested(_ count: Int = 5) throws -> String {
+        func ingested(_ count: Int = 5, contract: Contract = .ndax) throws -> String {
             let db = try workspace.openDatabase()
-            try workspace.ingestParticipants(count, into: db)
+            try workspace.ingestParticipants(count, into: db, contract: contract)
             try db.close()
             return workspace.databasePath
         }
@@ -80,7 +80,7 @@ extension EndToEnd {
         // MARK: Where a run sends
 
         @Test func productionWithoutConfirmationOffATerminalIsRefusedBeforeAnythingIsSent() async throws {
-            let path = try ingested()
+            let path = try ingested(contract: .zerohash)
             try await withSandbox { sandbox in
                 // The environment names the sandbox, but --env prod wins: refused before any connection.
                 var environment = Self.credentials(sandbox)
@@ -104,7 +104,7 @@ extension EndToEnd {
                     environment["BACKFILL_BASE_URL"] = a.baseURL
                     let toB = try await backfill(["run", "--db", path, "--base-url", b.baseURL, "--log-level", "warning"], environment: environment)
                     #expect(toB.status == 0, "\(toB.output)")
-                    #expect(toB.firstErrorLine == "sending to \(b.baseURL) (from --base-url, profile zerohash)")
+                    #expect(toB.firstErrorLine == "sending to \(b.baseURL) (from --base-url, profile zerohash, contract ndax)")
                     #expect(b.snapshot().updatesApplied == 5)
                     #expect(a.snapshot().requestsAnswered == 0)
 
@@ -113,7 +113,7 @@ extension EndToEnd {
                     environment["BACKFILL_BASE_URL"] = a.baseURL
                     let toA = try await backfill(["run", "--db", path, "--log-level", "warning"], environment: environment)
                     #expect(toA.status == 0, "\(toA.output)")
-                    #expect(toA.firstErrorLine == "sending to \(a.baseURL) (from BACKFILL_BASE_URL, profile zerohash)")
+                    #expect(toA.firstErrorLine == "sending to \(a.baseURL) (from BACKFILL_BASE_URL, profile zerohash, contract ndax)")
                     #expect(a.snapshot().updatesApplied == 5)
                     #expect(b.snapshot().updatesApplied == 5)
                 }
@@ -131,7 +131,7 @@ extension EndToEnd {
                 let result = try await backfill(["run", "--db", path, "--credentials", file, "--log-level", "warning"],
                                                 environment: ["BACKFILL_BASE_URL": Self.deadURL])
                 #expect(result.status == 0, "\(result.output)")
-                #expect(result.firstErrorLine == "sending to \(sandbox.baseURL) (from BACKFILL_BASE_URL in \(file), profile zerohash)")
+                #expect(result.firstErrorLine == "sending to \(sandbox.baseURL) (from BACKFILL_BASE_URL in \(file), profile zerohash, contract ndax)")
                 #expect(sandbox.snapshot().updatesApplied == 5)
             }
         }
@@ -323,7 +323,7 @@ extension EndToEnd {
                 try await db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
                 let csv = workspace.file("later.csv")
                 try Data(Participants.csv(count: 8).utf8).write(to: URL(fileURLWithPath: csv))
-                #expect(try Ingester(database: db, options: IngestOptions()).ingest(path: csv).jobsCreated == 3)
+                #expect(try Ingester(database: db, options: IngestOptions(contract: .ndax)).ingest(path: csv).jobsCreated == 3)
                 try FileManager.default.copyItem(atPath: workspace.databasePath, toPath: copy)
                 try FileManager.default.copyItem(atPath: workspace.databasePath + "-wal", toPath: copy + "-wal")
                 try db.close()
@@ -416,7 +416,7 @@ extension EndToEnd {
             try await withSandbox { sandbox in
                 let run = try await backfill(["run", "--db", path, "--base-url", sandbox.baseURL], environment: Self.credentials(sandbox))
                 #expect(run.status == 0, "\(run.output)")
-                #expect(run.firstErrorLine == "sending to \(sandbox.baseURL) (from --base-url, profile zerohash)")
+                #expect(run.firstErrorLine == "sending to \(sandbox.baseURL) (from --base-url, profile zerohash, contract ndax)")
                 #expect(run.stderr.contains("took over a stale run lock: \(Self.holder(pid: pid, host: ProcessInfo.processInfo.hostName)) is no longer running"), "\(run.output)")
                 #expect(sandbox.snapshot().updatesApplied == 5)
             }

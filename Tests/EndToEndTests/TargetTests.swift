@@ -153,7 +153,7 @@ extension EndToEnd {
                         .replacingOccurrences(of: "2024-03-01T10:00:00Z", with: "2024-04-01T10:00:00Z")
                         .replacingOccurrences(of: "Austin", with: "Dallas")
                     try Data((Participants.header + row + "\n").utf8).write(to: URL(fileURLWithPath: csv))
-                    let report = try Ingester(database: db, options: IngestOptions()).ingest(path: csv)
+                    let report = try Ingester(database: db, options: IngestOptions(contract: .ndax)).ingest(path: csv)
                     #expect(report.jobsCreated == 1)
 
                     #expect(try status(db, on: a).jobs == Self.jobs(pending: 1, succeeded: n - 1))

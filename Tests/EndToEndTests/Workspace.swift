@@ -5,6 +5,7 @@ import BackfillStore
 import BackfillTestSupport
 import Foundation
 import GRDB
+import ParticipantAPI
 
 /// A fresh temporary directory for one test, with its job database; removed when the test's suite instance goes.
 final class Workspace: @unchecked Sendable {
@@ -32,12 +33,13 @@ final class Workspace: @unchecked Sendable {
     }
 
     /// Writes `count` generated participants (`P00001`, `P00002`, ...) with full, valid name, address and email
-    /// segments as a CSV, ingests it, and returns the participant codes in order.
+    /// segments as a CSV, ingests it under `contract` (the in-process sandbox's default is `ndax`), and returns
+    /// the participant codes in order.
     @discardableResult
-    func ingestParticipants(_ count: Int, into database: DatabaseQueue) throws -> [String] {
+    func ingestParticipants(_ count: Int, into database: DatabaseQueue, contract: Contract = .ndax) throws -> [String] {
         let csv = file("participants.csv")
         try Data(Participants.csv(count: count).utf8).write(to: URL(fileURLWithPath: csv))
-        let report = try Ingester(database: database, options: IngestOptions()).ingest(path: csv)
+        let report = try Ingester(database: database, options: IngestOptions(contract: contract)).ingest(path: csv)
         precondition(report.jobsCreated == count, "ingest created \(report.jobsCreated) jobs, expected \(count)")
         return Participants.codes(count: count)
     }

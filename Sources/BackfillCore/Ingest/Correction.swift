@@ -123,7 +123,7 @@ enum Correction {
     /// A row without `backfill_row` corrects its participant's rejected rows at the same timestamp unless it is
     /// a held or failed participant's own row.
     static func correctsByTimestamp(_ mark: CorrectionMark) -> Bool {
-        mark.row == nil && mark.state != ExportState.held.rawValue && mark.state != ExportState.failed.rawValue
+        mark.row == nil && ![ExportState.held, .failed, .needsDocument].map(\.rawValue).contains(mark.state ?? "")
     }
 
     /// Which of the stored rows named by one `file:line` the correction replaces (see the type's comment).

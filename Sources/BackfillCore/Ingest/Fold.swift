@@ -63,8 +63,21 @@ public struct Fold: Sendable {
         public var body: [UInt8]?
         public var requestID: String?
         public var rowCount: Int
+        /// Under a contract that does not send ID changes (`zerohash`): the participant's latest ID change, which
+        /// needs a supporting document (`POST /participants/documents`) instead of a PATCH.
+        public var idChange: IDChange?
 
         public var isHeld: Bool { !holdReasons.isEmpty }
+    }
+
+    /// An ID change that is not sent: what it sets and which rows it comes from.
+    public struct IDChange: Sendable, Equatable {
+        public var idNumberType: String?
+        public var platformUpdatedAt: Int64
+        /// `file:line` of the rows that changed the ID.
+        public var sources: [String]
+        /// What it lacks, in the API's words; it holds nothing (it is not sent).
+        public var problem: String? = nil
     }
 
     public let rules: SegmentRules
@@ -75,10 +88,14 @@ public struct Fold: Sendable {
 
     /// Folds `rows`, which must already be in fold order.
     public func fold(participantCode: String, rows: [Row]) -> Result {
+        let contract = rules.contract
         var values = FieldValues()
         // Per segment (by index in Segment.allCases): the rows that touched it, rendered only for a hold.
-        var touchedBy: [[Int]] = [[], [], [], []]
+        var touchedBy: [[Int]] = Array(repeating: [], count: Segment.allCases.count)
         var newest: Int64?
+        // Newest timestamp of a row that touched a segment the body carries.
+        var newestSent: Int64?
+        var idChange: IDChange?
         var holds: [HoldReason] = []
         var acceptedRows: [Int] = []
         for (index, row) in rows.enumerated() {
@@ -87,26 +104,48 @@ public struct Fold: Sendable {
                 continue
             }
             acceptedRows.append(index)
-            for field in Field.allCases {
+            var sentTouched = false
+            var idTouched = false
+            for field in contract.fields {
                 guard let v = row.values[field.order] else { continue }
                 values[field] = v
                 let s = Fold.segmentIndex(field.segment)
                 if touchedBy[s].last != index { touchedBy[s].append(index) }
+                if field.segment == .id && !contract.sendsIDChanges { idTouched = true } else { sentTouched = true }
             }
             if row.values[Field.addressOne.order] != nil, row.values[Field.addressTwo.order] == nil {
                 values[.addressTwo] = ""
             }
-            if let t = row.platformUpdatedAt { newest = max(newest ?? t, t) }
+            if let t = row.platformUpdatedAt {
+                newest = max(newest ?? t, t)
+                if sentTouched { newestSent = max(newestSent ?? t, t) }
+                if idTouched {
+                    // Rows come in fold order: the latest ID change is the last.
+                    idChange = IDChange(idNumberType: row.values[Field.idNumberType.order] ?? idChange?.idNumberType,
+                                        platformUpdatedAt: t, sources: (idChange?.sources ?? []) + [row.source])
+                }
+            }
         }
         let addressTouched = !touchedBy[Fold.segmentIndex(.address)].isEmpty
         if addressTouched, values[.addressTwo] == nil { values[.addressTwo] = "" }
+        if contract == .zerohash { Fold.resolveJurisdiction(&values) }
         let anyTouched = touchedBy.contains { !$0.isEmpty }
+        // The segments the body carries (under `zerohash` not the ID).
+        let sentTouched = touchedBy.enumerated().contains { i, rows in
+            !rows.isEmpty && (Segment.allCases[i] != .id || contract.sendsIDChanges)
+        }
 
         if !acceptedRows.isEmpty {
             if !anyTouched {
                 holds.append(HoldReason(source: Fold.sources(acceptedRows.map { rows[$0].source }), message: APIMessage.noDataSegment, kind: .noDataSegment))
             } else {
-                let errors = rules.validate(values)
+                var errors = rules.validate(values)
+                // An ID change that is not sent holds nothing: what it lacks goes with it to the document list.
+                if !contract.sendsIDChanges {
+                    let idErrors = errors.filter { $0.field.segment == .id }
+                    if !idErrors.isEmpty { idChange?.problem = APIMessage.segmentValidationFailed(idErrors) }
+                    errors.removeAll { $0.field.segment == .id }
+                }
                 if !errors.isEmpty {
                     let failed = Set(errors.map(\.field.segment))
                     let sources = Segment.allCases.filter(failed.contains)
@@ -115,24 +154,29 @@ public struct Fold: Sendable {
                 }
             }
         }
-        var result = Result(participantCode: participantCode, values: values, platformUpdatedAt: newest,
-                            holdReasons: holds, body: nil, requestID: nil, rowCount: rows.count)
-        if let newest, anyTouched {
-            let payload = PatchBody(values: values, platformUpdatedAt: newest).bytes()
+        let timestamp = contract.sendsIDChanges ? newest : newestSent
+        var result = Result(participantCode: participantCode, values: values, platformUpdatedAt: timestamp,
+                            holdReasons: holds, body: nil, requestID: nil, rowCount: rows.count, idChange: idChange)
+        if let timestamp, sentTouched {
+            let payload = PatchBody(values: values, platformUpdatedAt: timestamp).bytes(contract: contract)
             let id = Fold.requestID(participantCode: participantCode, payload: payload)
             result.requestID = id
-            result.body = PatchBody.inserting(requestID: id, into: payload)
+            result.body = contract.requestIDInBody ? PatchBody.inserting(requestID: id, into: payload) : payload
         }
         return result
     }
 
+    /// Under `zerohash`, a state or jurisdiction given without its country on its row (`TX`, `Texas`) resolves with
+    /// the participant's folded country; what does not resolve stays for the segment check to name.
+    static func resolveJurisdiction(_ values: inout FieldValues) {
+        guard let given = values[.jurisdictionCode], ISO3166.subdivision(code: given) == nil,
+              let country = values[.country].flatMap({ ISO3166.country(alpha3: $0) }),
+              let subdivision = ISO3166.subdivision(given, in: country) else { return }
+        values[.jurisdictionCode] = subdivision.code
+    }
+
     private static func segmentIndex(_ segment: Segment) -> Int {
-        switch segment {
-        case .name: 0
-        case .address: 1
-        case .id: 2
-        case .email: 3
-        }
+        Segment.allCases.firstIndex(of: segment)!
     }
 
     private static func sources(_ list: [String]) -> String {

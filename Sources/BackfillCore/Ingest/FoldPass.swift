@@ -13,6 +13,8 @@ struct FoldPass {
         var created = 0
         var unchanged = 0
         var superseded = 0
+        /// Under `zerohash`: participants whose only change is their ID (listed, no job).
+        var idOnly = 0
     }
 
     /// Participants per batch handed to the fold's threads.
@@ -51,7 +53,8 @@ struct FoldPass {
         var finished = false
         defer { if !finished { stage.cancel() } }
         var counts = Counts()
-        let (jobs, steps) = (reader.jobs, reader.steps)
+        let (jobs, steps, documents) = (reader.jobs, reader.steps, reader.documents)
+        let listsIDChanges = !fold.rules.contract.sendsIDChanges
         func write(_ batch: [Folded]) throws {
             for p in batch {
                 counts.participants += 1
@@ -60,12 +63,18 @@ struct FoldPass {
                     counts.created += written.created
                     counts.unchanged += written.unchanged
                     counts.superseded += written.superseded
+                    if listsIDChanges { try documents.write(history.idChange?.need(p.code), participantCode: p.code) }
+                    if history.idChange != nil && history.steps.isEmpty && history.holdReasons.isEmpty { counts.idOnly += 1 }
                 } else if let latest = p.latest {
+                    let idOnly = latest.idChange != nil && latest.body == nil && !latest.isHeld
                     switch try jobs.write(latest.draft) {
                     case .created: counts.created += 1
-                    case .unchanged: counts.unchanged += 1
+                    case .unchanged: if !idOnly { counts.unchanged += 1 }
                     case .replaced: counts.created += 1; counts.superseded += 1
+                    case .removed: counts.superseded += 1
                     }
+                    if listsIDChanges { try documents.write(latest.idChange?.need(p.code), participantCode: p.code) }
+                    if idOnly { counts.idOnly += 1 }
                 }
             }
         }
@@ -84,6 +93,14 @@ struct FoldPass {
         finished = true
         try reader.finish()
         return counts
+    }
+}
+
+extension Fold.IDChange {
+    /// What the store lists of it.
+    func need(_ participantCode: String) -> DocumentNeed {
+        DocumentNeed(participantCode: participantCode, idNumberType: idNumberType, platformUpdatedAt: platformUpdatedAt, sources: sources,
+                     problem: problem)
     }
 }
 

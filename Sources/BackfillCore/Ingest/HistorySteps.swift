@@ -45,6 +45,8 @@ public struct HistorySteps: Sendable {
         /// Empty when the participant is held.
         public var steps: [Step]
         public var holdReasons: [Fold.HoldReason]
+        /// Under a contract that does not send ID changes: the latest one (see `Fold.Result.idChange`).
+        public var idChange: Fold.IDChange? = nil
         public var isHeld: Bool { !holdReasons.isEmpty }
     }
 
@@ -61,12 +63,15 @@ public struct HistorySteps: Sendable {
             if let rejection = row.rejection { holds.append(Fold.HoldReason(source: row.source, message: rejection, kind: .rejectedRow)) }
         }
         let accepted = rows.filter { $0.rejection == nil }
+        let contract = rules.contract
         var values = FieldValues()
         var steps: [Step] = []
         // Touched since the last step was emitted (carried forward while not valid), and the rows behind them.
         var pending: Set<Segment> = []
         var pendingSources: [String] = []
         var anyTouched = false
+        var idTouched = false
+        var idErrors: [SegmentError] = []
         var index = 0
         while index < accepted.count {
             let instant = accepted[index].platformUpdatedAt
@@ -74,9 +79,11 @@ public struct HistorySteps: Sendable {
             while index < accepted.count, accepted[index].platformUpdatedAt == instant {
                 let row = accepted[index]
                 var touched = false
-                for field in Field.allCases {
+                for field in contract.fields {
                     guard let v = row.values[field.order] else { continue }
                     values[field] = v
+                    // An ID change the contract does not send is listed apart (`Fold.Result.idChange`).
+                    if field.segment == .id && !contract.sendsIDChanges { idTouched = true; continue }
                     pending.insert(field.segment)
                     touched = true
                 }
@@ -88,27 +95,44 @@ public struct HistorySteps: Sendable {
             }
             guard !pending.isEmpty, let instant else { continue }
             anyTouched = true
-            let carried = Self.restricted(values, to: pending)
+            var carried = Self.restricted(values, to: pending)
+            if contract == .zerohash { Fold.resolveJurisdiction(&carried) }
             guard rules.validate(carried).isEmpty else { continue }
             let segments = Segment.allCases.filter(pending.contains)
-            let payload = PatchBody(values: carried, platformUpdatedAt: instant).bytes()
+            let payload = PatchBody(values: carried, platformUpdatedAt: instant).bytes(contract: contract)
             let number = steps.count + 1
             let id = Self.requestID(participantCode: participantCode, step: number, payload: payload)
             steps.append(Step(number: number, platformUpdatedAt: instant, segments: segments, values: carried,
-                              requestID: id, body: PatchBody.inserting(requestID: id, into: payload),
+                              requestID: id, body: contract.requestIDInBody ? PatchBody.inserting(requestID: id, into: payload) : payload,
                               sources: pendingSources, email: values[.email]))
             pending = []
             pendingSources = []
         }
         if !accepted.isEmpty {
-            if !anyTouched {
+            // An ID change that is not sent is still checked as the API would check it; what it lacks goes with it
+            // to the document list and holds nothing.
+            idErrors = idTouched ? rules.validate(Self.restricted(values, to: [.id])) : []
+            if !anyTouched && !idTouched {
                 holds.append(Fold.HoldReason(source: Self.joined(accepted.map(\.source)), message: APIMessage.noDataSegment, kind: .noDataSegment))
             } else if !pending.isEmpty {
-                let errors = rules.validate(Self.restricted(values, to: pending))
+                var carried = Self.restricted(values, to: pending)
+                if contract == .zerohash { Fold.resolveJurisdiction(&carried) }
+                let errors = rules.validate(carried)
                 holds.append(Fold.HoldReason(source: Self.joined(pendingSources), message: APIMessage.segmentValidationFailed(errors), kind: .segment))
             }
         }
-        return Result(participantCode: participantCode, steps: holds.isEmpty ? steps : [], holdReasons: holds)
+        var result = Result(participantCode: participantCode, steps: holds.isEmpty ? steps : [], holdReasons: holds)
+        if idTouched {
+            var change: Fold.IDChange?
+            for row in accepted where row.values[Field.idNumberType.order] != nil || row.values[Field.idNumber.order] != nil {
+                guard let t = row.platformUpdatedAt else { continue }
+                change = Fold.IDChange(idNumberType: row.values[Field.idNumberType.order] ?? change?.idNumberType,
+                                       platformUpdatedAt: t, sources: (change?.sources ?? []) + [row.source])
+            }
+            if !idErrors.isEmpty { change?.problem = APIMessage.segmentValidationFailed(idErrors) }
+            result.idChange = change
+        }
+        return result
     }
 
     /// `values` with only the fields of `segments`; `address_two` is `""` (no second line) when the address is

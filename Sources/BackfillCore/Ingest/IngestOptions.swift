@@ -38,18 +38,27 @@ public struct IngestOptions: Sendable {
     /// `latest` or `history`. Default: nil (the database's own mode; `latest` for a new database). Another mode
     /// than the database's is refused.
     public var mode: IngestMode?
+    /// `zerohash` or `ndax`. Default: nil (the database's own contract; `zerohash` for a new database). Another
+    /// contract than the database's is refused.
+    public var contract: Contract?
+    /// Zero Hash's vendor-reliance track: address lines up to 200 characters instead of 80 and 50. Default: off.
+    public var vendorReliance = false
 
     /// The default `maxFieldLength`.
     public static let defaultMaxFieldLength = 1_024
     /// The largest `maxFieldLength` that keeps every body under the 64 KiB body limit (the sandbox answers
     /// 413 above it): every updatable field at the limit, each scalar 4 bytes of UTF-8 (a `"` escaped is only 2; control
     /// characters are refused), with 512 bytes for the keys, the timestamp and the request_id.
-    public static let maxFieldLengthCeiling = (64 * 1024 - 512) / (Field.allCases.count * 4)
+    /// (The seed's contract; Zero Hash's carries more fields and allows less: `Contract.maxFieldLengthCeiling`.)
+    public static let maxFieldLengthCeiling = Contract.ndax.maxFieldLengthCeiling
 
     public init(format: InputFormat? = nil, mappings: [String] = [], strictColumns: Bool = false,
                 extraIDTypes: [String] = [], now: @escaping @Sendable () -> Int64 = EpochClock.milliseconds,
-                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength, mode: IngestMode? = nil) {
+                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength, mode: IngestMode? = nil,
+                contract: Contract? = nil, vendorReliance: Bool = false) {
         self.mode = mode
+        self.contract = contract
+        self.vendorReliance = vendorReliance
         self.format = format
         self.mappings = mappings
         self.strictColumns = strictColumns
@@ -58,9 +67,17 @@ public struct IngestOptions: Sendable {
         self.maxFieldLength = maxFieldLength
     }
 
+    /// Refuses a `maxFieldLength` above `contract`'s ceiling (its bodies carry more fields: Zero Hash's allows less).
+    public func validateFieldLength(for contract: Contract) throws {
+        if maxFieldLength > contract.maxFieldLengthCeiling {
+            throw BackfillError("bad_option", "--max-field-length \(maxFieldLength): expected a number of characters " +
+                                "from 1 to \(contract.maxFieldLengthCeiling) under the \(contract) contract (longer fields could make a body the API refuses as too large)")
+        }
+    }
+
     /// Validates what can be checked before any file is opened; errors name the option.
     public func validate() throws {
-        _ = try ColumnResolver(mappings: mappings)
+        _ = try ColumnResolver(mappings: mappings, contract: contract ?? .zerohash)
         for type in extraIDTypes where ValueNormalizer.snakeCase(type).isEmpty {
             throw BackfillError("bad_option", "--allow-id-type '\(type)': expected an id type name such as 'national_id'")
         }

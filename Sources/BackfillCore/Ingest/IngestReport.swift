@@ -1,10 +1,13 @@
 import BackfillStore
+import ParticipantAPI
 /// What ingesting one file did.
 public struct IngestReport: Sendable {
     public var path: String
     public var format: InputFormat
     /// The database's mode: in `history` mode the job counts are of steps.
     public var mode: IngestMode = .latest
+    /// The database's contract: the fields read and the bodies made.
+    public var contract: Contract = .default
     /// True when the same content was ingested before: nothing changed.
     public var unchanged = false
     public var rowsRead = 0
@@ -17,6 +20,9 @@ public struct IngestReport: Sendable {
     public var jobsCreated = 0
     public var jobsUnchanged = 0
     public var jobsSuperseded = 0
+    /// Under `zerohash`: participants whose only change is their ID; they get no job (the ID change is listed as
+    /// needing a supporting document) and are not counted as unchanged.
+    public var idOnly = 0
     /// Participants of this file whose current job is held.
     public var held = 0
     /// What the rows of a failures report fed back did (see `Correction`); nil for a plain file.

@@ -15,16 +15,17 @@ import ParticipantAPI
 public final class Ingester {
     private let database: DatabaseQueue
     private let options: IngestOptions
-    private let resolver: ColumnResolver
-    private let rules: SegmentRules
 
     public init(database: DatabaseQueue, options: IngestOptions) throws {
         try options.validate()
         self.database = database
         self.options = options
-        self.resolver = try ColumnResolver(mappings: options.mappings)
-        let extra = options.extraIDTypes.map(ValueNormalizer.snakeCase)
-        self.rules = SegmentRules(extraIDTypes: extra)
+    }
+
+    /// The segment rules of the database's contract, with `--allow-id-type` and `--vendor-reliance`.
+    private func rules(_ contract: Contract, vendorReliance: Bool) -> SegmentRules {
+        SegmentRules(contract: contract, extraIDTypes: options.extraIDTypes.map(ValueNormalizer.snakeCase),
+                     vendorReliance: vendorReliance)
     }
 
     /// Ingests one file (`-` for standard input).
@@ -32,8 +33,6 @@ public final class Ingester {
         let source = try ByteSource(path: path)
         let format = try format(of: path, source: source)
         let now = options.now()
-        let normalizer = RowNormalizer(idTypes: rules.idTypes, strictColumns: options.strictColumns, now: now,
-                                       maxFieldLength: options.maxFieldLength)
         var report = IngestReport(path: path, format: format)
         let hashing = HashingSource(source)
 
@@ -43,6 +42,13 @@ public final class Ingester {
                 try refoldPending(db, now: now, report: &report)
                 try BulkLoad.tuned(db) { try BulkLoad.firstLoadDirect(db) {
                 try db.inTransaction(.immediate) {
+                    let contract = try ContractSetting.resolve(db, requested: options.contract, displayPath: database.path)
+                    report.contract = contract
+                    try options.validateFieldLength(for: contract)
+                    let segmentRules = rules(contract, vendorReliance: try VendorRelianceSetting.resolve(db, requested: options.vendorReliance))
+                    let resolver = try ColumnResolver(mappings: options.mappings, contract: contract)
+                    let normalizer = RowNormalizer(rules: segmentRules, strictColumns: options.strictColumns, now: now,
+                                                   maxFieldLength: options.maxFieldLength)
                     let rows: any RowSource = switch format {
                     case .csv: try CSVRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
                     case .jsonl: JSONLRowSource(source: hashing.source, resolver: resolver, normalizer: normalizer)
@@ -119,11 +125,12 @@ public final class Ingester {
                             report.notes += notes
                             phase("corrections")
                         }
-                        let counts = try FoldPass(fold: Fold(rules: rules), mode: mode).run(store, .rows(first...last), now: now)
+                        let counts = try FoldPass(fold: Fold(rules: segmentRules), mode: mode).run(store, .rows(first...last), now: now)
                         report.participants = counts.participants
                         report.jobsCreated = counts.created
                         report.jobsUnchanged = counts.unchanged
                         report.jobsSuperseded = counts.superseded
+                        report.idOnly = counts.idOnly
                         phase("fold and store jobs")
                         try store.applyEmailUniqueness(mode: mode, now: now)
                         phase("email uniqueness")
@@ -156,7 +163,8 @@ public final class Ingester {
         guard try store.pendingRefoldCount() > 0 else { return }
         try db.inTransaction(.immediate) {
             let mode = try IngestMode.resolve(db, requested: nil, displayPath: database.path)
-            let counts = try FoldPass(fold: Fold(rules: rules), mode: mode).run(store, .pending, now: now)
+            let contract = try ContractSetting.stored(db)
+            let counts = try FoldPass(fold: Fold(rules: rules(contract, vendorReliance: try VendorRelianceSetting.stored(db))), mode: mode).run(store, .pending, now: now)
             try store.applyEmailUniqueness(mode: mode, now: now)
             try store.clearPendingRefold()
             let jobs = mode == .history ? "steps" : "jobs"

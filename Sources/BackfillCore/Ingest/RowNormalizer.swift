@@ -7,22 +7,38 @@ import ParticipantAPI
 /// a value in a non-updatable participant field; a malformed email; a PO Box address line;
 /// an unsupported id_number_type; and, under `--strict-columns`, a value in an unknown column.
 ///
+/// Under `zerohash` (Zero Hash's contract, 2026) also: a country that is not an ISO 3166-1 country; a state or
+/// `jurisdiction_code` that is not a subdivision of the row's country; the published limits (`address_one` at most
+/// 80 characters, `address_two` 50, 200 each with `--vendor-reliance`; a US zip `12345` or `12345-6789`, a postal
+/// code elsewhere at least 4 characters; a 13-digit `platform_updated_at`); a `date_of_birth` that is not a real
+/// `YYYY-MM-DD` date, a `gender` other than male, female, other (M, F), a `phone_number` that is not digits.
+///
 /// Pure: `now` is given, so the future check is testable.
 public struct RowNormalizer: Sendable {
+    /// The contract's segment rules: its contract, its `id_number_type` list (plus `--allow-id-type`), its track.
+    public let rules: SegmentRules
     /// Accepted `id_number_type` values (the API's list plus `--allow-id-type`).
-    public let idTypes: Set<String>
+    public var idTypes: Set<String> { rules.idTypes }
+    public var contract: Contract { rules.contract }
     public let strictColumns: Bool
     /// Epoch milliseconds: timestamps after this are "in the future".
     public let now: Int64
     /// The most Unicode scalars a normalized updatable field may have.
     public let maxFieldLength: Int
 
-    public init(idTypes: Set<String>, strictColumns: Bool, now: Int64,
-                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
-        self.idTypes = idTypes
+    public init(rules: SegmentRules, strictColumns: Bool, now: Int64, maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
+        self.rules = rules
         self.strictColumns = strictColumns
         self.now = now
         self.maxFieldLength = maxFieldLength
+    }
+
+    /// The seed's contract (`ndax`) with these id types.
+    public init(idTypes: Set<String>, strictColumns: Bool, now: Int64,
+                maxFieldLength: Int = IngestOptions.defaultMaxFieldLength) {
+        var rules = SegmentRules(contract: .ndax)
+        rules.idTypes = idTypes
+        self.init(rules: rules, strictColumns: strictColumns, now: now, maxFieldLength: maxFieldLength)
     }
 
     /// Builds a row from `(target, column name, value)` cells. A nil value is "not provided".
@@ -31,6 +47,9 @@ public struct RowNormalizer: Sendable {
         var sawCode = false, sawTimestamp = false
         var nonUpdatable: [String] = []
         var firstNonUpdatableColumn = ""
+        /// Zero Hash: the state or jurisdiction_code cell, resolved once the row's country is known.
+        var jurisdictionCell: (column: String, value: String)?
+        var zipColumn = Field.zip.name
         for (target, column, value) in cells {
             switch target {
             case .participantCode:
@@ -72,6 +91,11 @@ public struct RowNormalizer: Sendable {
                                                    message: "column '\(column)': platform_updated_at is in the future, got '\(value)'"))
                     continue
                 }
+                if contract == .zerohash, !FieldRules.isThirteenDigits(ms) {
+                    row.problems.append(RowProblem(code: "invalid_platform_updated_at", column: column,
+                                                   message: "column '\(column)': expected \(FieldRules.timestampFormat) (2001-09-09 or later), got '\(value)'"))
+                    continue
+                }
                 row.platformUpdatedAt = ms
             case .field(let field):
                 guard let value else { continue }
@@ -79,10 +103,21 @@ public struct RowNormalizer: Sendable {
                     row.problems.append(problem)
                     continue
                 }
-                guard let v = ValueNormalizer.normalize(field, value) else { continue }
-                if let problem = tooLong(v, column: column) {
+                guard let cleaned = ValueNormalizer.normalize(field, value, contract: contract) else { continue }
+                if let problem = tooLong(cleaned, column: column) {
                     row.problems.append(problem)
                     continue
+                }
+                var v = cleaned
+                if contract == .zerohash {
+                    switch zerohashValue(field, cleaned, column: column, original: value) {
+                    case .success(let made): v = made
+                    case .failure(let problem):
+                        row.problems.append(problem)
+                        continue
+                    }
+                    if field == .jurisdictionCode { jurisdictionCell = (column, value) }
+                    if field == .zip { zipColumn = column }
                 }
                 row[field] = v
                 if let problem = check(field, v, column: column, original: value) { row.problems.append(problem) }
@@ -102,6 +137,7 @@ public struct RowNormalizer: Sendable {
             row.problems.append(RowProblem(code: "non_updatable_field", column: firstNonUpdatableColumn,
                                            message: APIMessage.cannotUpdate(nonUpdatable)))
         }
+        if contract == .zerohash { zerohashRowChecks(&row, jurisdictionCell: jurisdictionCell, zipColumn: zipColumn) }
         if !sawCode {
             row.problems.append(RowProblem(code: "missing_participant_code", column: WireKey.participantCode,
                                            message: "participant_code is required"))

@@ -95,7 +95,7 @@ final class CSVRowSource: RowSource {
         fieldCells = FieldCells(format: .csv, columns: columns, target: resolver.resolve)
         isCorrection = columns.contains { $0.target == .reportColumn }
         for column in columns where column.target == .unknown {
-            let hint = resolver.suggestion(for: column.name).map { " Did you mean '\($0)'?" } ?? ""
+            let hint = resolver.unknownColumnHint(for: column.name)
             notes.append("\(location): unknown column '\(column.name)' \(normalizer.strictColumns ? "rejects rows that fill it" : "ignored").\(hint)")
         }
     }
@@ -281,7 +281,7 @@ final class JSONLRowSource: RowSource {
         }
         if t == .reportColumn { isCorrection = true }
         if t == .unknown, reportedKeys.insert(key).inserted {
-            let hint = resolver.suggestion(for: key).map { " Did you mean '\($0)'?" } ?? ""
+            let hint = resolver.unknownColumnHint(for: key)
             notes.append("\(source.name):\(lineNumber): unknown key '\(key)' \(normalizer.strictColumns ? "rejects rows that fill it" : "ignored").\(hint)")
         }
         return t

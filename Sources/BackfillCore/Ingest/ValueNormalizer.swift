@@ -77,19 +77,22 @@ public enum ValueNormalizer {
     /// Whether a field's inner whitespace runs collapse: names, address lines and city.
     static func collapses(_ field: Field) -> Bool {
         switch field {
-        case .firstName, .lastName, .addressOne, .addressTwo, .city: true
+        case .firstName, .lastName, .addressOne, .addressTwo, .city, .middleName, .formerName: true
         default: false
         }
     }
 
     /// A field's normalized value, or nil when not provided. Always NFC: a case mapping of NFC text need not be
     /// NFC (`T\u{308}` lower-cases to `t\u{308}`, whose NFC is `ẗ`), so a mapped value is composed again.
-    public static func normalize(_ field: Field, _ value: String) -> String? {
+    ///
+    /// Under `ndax` a country becomes its ISO short name (`USA` -> `United States`), or stays as written when it
+    /// names no country; under `zerohash` it is resolved (to alpha-3) by the row checks, which reject what names none.
+    public static func normalize(_ field: Field, _ value: String, contract: Contract = .ndax) -> String? {
         guard let v = clean(value, collapse: collapses(field)) else { return nil }
         switch field {
         case .email: return v.lowercased().nfc
         case .state: return v.uppercased().nfc
-        case .country: return Country.canonical(v).nfc
+        case .country: return contract == .ndax ? Country.canonical(v).nfc : v
         case .idNumberType: return snakeCase(v).nfc
         default: return v
         }

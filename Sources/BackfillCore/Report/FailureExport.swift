@@ -34,11 +34,13 @@ public struct FailureExport: Sendable {
     /// - Parameter scope: the target whose failures are listed; nil: the latest run's.
     public func write(_ db: Database, to sink: ReportSink, scope: TargetScope? = nil) throws -> Int {
         let extra = try FailureExport.extraColumns(db)
-        if format == .csv { try sink.write(CSVText.line(FailureRow.columns(extra: extra, redacted: redact)) + "\n") }
+        let contract = try FailureReads.contract(db)
+        if format == .csv { try sink.write(CSVText.line(FailureRow.columns(extra: extra, redacted: redact, contract: contract)) + "\n") }
         var count = 0
         try FailureExport.forEachRow(db, collectingValues: redact, scope: scope) { row in
             let shown = redact ? row.redacted() : row
-            let line = format == .csv ? shown.csvLine(extra: extra, redacted: redact) : shown.jsonLine(extra: extra, redacted: redact)
+            let line = format == .csv ? shown.csvLine(extra: extra, redacted: redact, contract: contract)
+                : shown.jsonLine(extra: extra, redacted: redact, contract: contract)
             try sink.write(line + "\n")
             count += 1
         }
@@ -61,6 +63,7 @@ public struct FailureExport: Sendable {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let files = try ReportSourceFile.all(db)
         try forEachJob(db, files: files, redact: collectingValues, scope: scope, body)
+        try forEachDocumentNeed(db, body)
         try forEachUnusableRow(db, files: files, body)
     }
 
@@ -189,6 +192,20 @@ public struct FailureExport: Sendable {
         row.message = (row.stepNote.map { ["\($0) held"] } ?? []).joined() + (row.stepNote == nil ? "" : ": ")
             + reasons.joined(separator: " | ")
         return row
+    }
+
+    /// Under `zerohash`: each participant's ID change that is not sent, by participant code.
+    private static func forEachDocumentNeed(_ db: Database, _ body: (FailureRow) throws -> Void) throws {
+        try DocumentNeedReads.forEach(db) { need in
+            var row = FailureRow(state: .needsDocument, errorClass: ExportState.needsDocument.rawValue,
+                                 message: DocumentNeed.what + (need.problem.map { "; the ID change is incomplete: \($0)" } ?? ""))
+            row.participantCode = need.participantCode
+            row.values[WireKey.participantCode] = .string(need.participantCode)
+            row.values[WireKey.platformUpdatedAt] = .string(ReportTime.iso8601(need.platformUpdatedAt))
+            if let type = need.idNumberType { row.values[Field.idNumberType.name] = .string(type) }
+            row.sources = need.sources
+            try body(row)
+        }
     }
 
     private static func forEachUnusableRow(_ db: Database, files: [Int64: ReportSourceFile], _ body: (FailureRow) throws -> Void) throws {

@@ -30,8 +30,13 @@ public struct FailureRow: Sendable {
     /// History mode: which step a held row stands for (`step 2 of 3 (platform_updated_at ...)`).
     var stepNote: String?
 
-    /// `participant_code`, `platform_updated_at` and the updatable fields.
-    public static let inputColumns: [String] = [WireKey.participantCode, WireKey.platformUpdatedAt] + Field.allCases.map(\.name)
+    /// `participant_code`, `platform_updated_at` and the updatable fields of the seed's contract (`ndax`).
+    public static let inputColumns: [String] = inputColumns(.ndax)
+
+    /// `participant_code`, `platform_updated_at` and the fields `contract` reads, in its order.
+    public static func inputColumns(_ contract: Contract) -> [String] {
+        [WireKey.participantCode, WireKey.platformUpdatedAt] + contract.fields.map(\.name)
+    }
     /// The report's own columns, in order.
     public static let reportColumns: [String] = [
         "backfill_state", ReportColumn.row, "backfill_error_class", "backfill_http_status", "backfill_message",
@@ -42,8 +47,8 @@ public struct FailureRow: Sendable {
 
     /// The export's columns: the input columns, the non-updatable and unknown columns rejected rows can fill
     /// (`extra`), the report's columns, and `backfill_redacted` when the values are masked.
-    public static func columns(extra: [String], redacted: Bool) -> [String] {
-        inputColumns + extra + reportColumns + (redacted ? [ReportColumn.redacted] : [])
+    public static func columns(extra: [String], redacted: Bool, contract: Contract = .ndax) -> [String] {
+        inputColumns(contract) + extra + reportColumns + (redacted ? [ReportColumn.redacted] : [])
     }
 
     /// The row with personal data masked (see `Redactor`); cells of non-updatable and unknown columns are
@@ -66,8 +71,8 @@ public struct FailureRow: Sendable {
     }
 
     /// The cells in `columns(extra:redacted:)` order, as JSON values (null where empty).
-    func cells(extra: [String] = [], redacted: Bool = false) -> [JSONValue] {
-        var out: [JSONValue] = FailureRow.inputColumns.map { values[$0] ?? .null }
+    func cells(extra: [String] = [], redacted: Bool = false, contract: Contract = .ndax) -> [JSONValue] {
+        var out: [JSONValue] = FailureRow.inputColumns(contract).map { values[$0] ?? .null }
         for name in extra { out.append(values[name] ?? .null) }
         out.append(.string(state.rawValue))
         out.append(rejectedRow.map { .string($0) } ?? .null)
@@ -83,13 +88,14 @@ public struct FailureRow: Sendable {
     }
 
     /// One CSV record line (RFC 4180 quoting), no line end.
-    public func csvLine(extra: [String] = [], redacted: Bool = false) -> String {
-        CSVText.line(cells(extra: extra, redacted: redacted).map(FailureRow.text))
+    public func csvLine(extra: [String] = [], redacted: Bool = false, contract: Contract = .ndax) -> String {
+        CSVText.line(cells(extra: extra, redacted: redacted, contract: contract).map(FailureRow.text))
     }
 
     /// One JSONL line, no line end: the same names as the CSV columns; numbers stay numbers.
-    public func jsonLine(extra: [String] = [], redacted: Bool = false) -> String {
-        JSONValue.object(Array(zip(FailureRow.columns(extra: extra, redacted: redacted), cells(extra: extra, redacted: redacted)))).jsonText
+    public func jsonLine(extra: [String] = [], redacted: Bool = false, contract: Contract = .ndax) -> String {
+        JSONValue.object(Array(zip(FailureRow.columns(extra: extra, redacted: redacted, contract: contract),
+                                   cells(extra: extra, redacted: redacted, contract: contract)))).jsonText
     }
 
     /// A cell's text: a string as is, null empty, anything else as its JSON text.

@@ -164,7 +164,8 @@ public struct HTMLReport: Sendable {
             H.el("div", ["class": "card \(kind)"], [H.el("div", ["class": "big"], text: HTMLText.count(count)), H.el("div", [:], text: label)])
         }
         var nodes: [HNode] = [
-            H.p([H.text("Target: "), H.el("b", text: scope.target?.name ?? "none yet (nothing has been sent)")]),
+            H.p([H.text("Target: "), H.el("b", text: scope.target?.name ?? "none yet (nothing has been sent)"),
+                 H.text("; contract: "), H.el("b", text: s.contract.rawValue), H.text(" (\(s.contract.summary))")]),
             H.el("div", ["class": "cards"], [
                 card("updated (succeeded)", s.jobs[.succeeded], "ok"),
                 card("failed", s.jobs[.failed], "bad"),
@@ -182,6 +183,16 @@ public struct HTMLReport: Sendable {
         }
         for c in s.heldByClass { row("held: \(c.name)", c.count, advice.held(HoldClass(rawValue: c.name) ?? .validation)) }
         if pending > 0 { row("pending", pending, advice.pending) }
+        if s.documentNeeds > 0 {
+            row("ID changes not sent", s.documentNeeds,
+                ReportAdvice.Step(words: "each \(DocumentNeed.what): upload the participant's ID document; the export lists them (backfill_state needs_document)",
+                                  commands: [advice.failuresExport]))
+        }
+        if s.echoMismatches > 0 {
+            row("echo mismatches", s.echoMismatches,
+                ReportAdvice.Step(words: "succeeded, but the answer echoed another value than the one sent for \(s.echoMismatchFields) field(s): compare with the platform's record",
+                                  commands: [advice.explain(s.echoExamples.first?.participantCode)]))
+        }
         if rejectedUnusable > 0 {
             row("rejected rows, no usable participant_code", rejectedUnusable,
                 ReportAdvice.Step(words: "fix the rows (their participant_code is unusable): export them, correct the cells, ingest the file",

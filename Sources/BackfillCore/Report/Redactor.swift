@@ -34,8 +34,8 @@ public struct Redactor: Sendable {
 
     /// Fields whose values are masked or reduced to initials; the others (city, state, zip, country,
     /// id_number_type) are shown.
-    public static let maskedFields: Set<Field> = [.email, .idNumber, .addressOne, .addressTwo]
-    public static let initialledFields: Set<Field> = [.firstName, .lastName]
+    public static let maskedFields: Set<Field> = [.email, .idNumber, .addressOne, .addressTwo, .dateOfBirth, .phoneNumber]
+    public static let initialledFields: Set<Field> = [.firstName, .lastName, .middleName, .formerName]
 
     public static func isSensitive(_ field: Field) -> Bool {
         maskedFields.contains(field) || initialledFields.contains(field)
@@ -89,7 +89,8 @@ public struct Redactor: Sendable {
     static func maskQuotedValues(_ text: String) -> String {
         let t = ScalarText(text)
         guard t.firstIndex(of: columnOpen, from: 0) != nil else { return text }
-        let resolver = try! ColumnResolver()
+        // Zero Hash's contract reads the most fields: a column of either contract resolves to its field.
+        let resolver = try! ColumnResolver(contract: .zerohash)
         var out = ""
         var rest = 0
         while let open = t.firstIndex(of: columnOpen, from: rest) {

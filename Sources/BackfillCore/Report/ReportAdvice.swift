@@ -47,6 +47,9 @@ public struct ReportAdvice: Sendable {
         return command("resume")
     }
 
+    /// `backfill explain CODE` for one participant (`CODE` when none is known).
+    public func explain(_ participant: String?) -> String { command("explain", participant ?? "CODE") }
+
     public var failuresExport: String { command("report", "--failures", "--output", "failures.csv") }
     public var ingestCorrections: String { command("ingest", "failures.csv", withTarget: false) }
 
@@ -95,6 +98,9 @@ public struct ReportAdvice: Sendable {
         case .idempotencyConflict:
             return Step(words: "look at the participant's history, then re-ingest its data (a new job gets a new request_id)",
                         commands: [explain])
+        case .unknownParticipant:
+            return Step(words: "Zero Hash does not know these participant codes on this target (a code from another environment, or a participant not onboarded there): check the codes, then retry them once they exist",
+                        commands: [explain, command("retry", "--class", errorClass.rawValue), resume])
         case .unauthorized, .notFound, .tls, .dns:
             return Step(words: "fix the configuration (credentials, --env / --base-url / --profile), then run again",
                         commands: [resume])

@@ -1,4 +1,5 @@
 import BackfillStore
+import ParticipantAPI
 import Foundation
 
 extension ReportSummary {
@@ -7,8 +8,18 @@ extension ReportSummary {
         var lines: [String] = []
         let total = jobs.total
         lines.append(target.map { "target: \($0)" } ?? "target: none yet (nothing has been sent)")
+        lines.append("contract: \(contract) (\(contract.summary))")
         lines.append(mode == .history ? "steps: \(total) (history mode: one PATCH per change)" : "jobs: \(total) participants")
         for state in JobStatus.latest { lines.append("  \(pad(state.rawValue, 10)) \(jobs[state])") }
+        if documentNeeds > 0 {
+            lines.append(DocumentNeed.line(count: documentNeeds))
+        }
+        if echoMismatches > 0 {
+            lines.append(EchoMismatch.line(jobs: echoMismatches, fields: echoMismatchFields))
+            for e in echoExamples {
+                lines.append("  \(e.participantCode)  \(e.mismatch.field): sent '\(e.mismatch.sent)', echoed \(e.mismatch.echoed.map { "'\($0)'" } ?? "nothing")")
+            }
+        }
         lines.append("errors by class:")
         if errorsByClass.isEmpty { lines.append("  none") }
         for c in errorsByClass { lines.append("  \(pad(c.name, 22)) \(c.count)") }

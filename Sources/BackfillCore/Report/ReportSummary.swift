@@ -108,9 +108,23 @@ public struct ReportSummary: Sendable, Encodable {
     public var rejectedRows: [Count]
     /// The database's mode: in history mode `jobs` counts steps, and is written `steps`.
     public var mode: IngestMode = .latest
+    /// The contract the database is made for.
+    public var contract: Contract = .default
+    /// Under `zerohash`: participants with an ID change that needs a supporting document instead of a PATCH.
+    public var documentNeeds = 0
+    /// Jobs on the target whose 200 echoed another value than the one sent, the fields in all, and the first few.
+    public var echoMismatches = 0
+    public var echoMismatchFields = 0
+    public var echoExamples: [EchoExample] = []
+
+    /// One field a 200 echoed with another value (masked under `--redact`).
+    public struct EchoExample: Sendable, Encodable, Equatable {
+        public var participantCode: String
+        public var mismatch: EchoMismatch
+    }
 
     enum CodingKeys: String, CodingKey {
-        case target, jobs, steps, errorsByClass, failedByClass, heldByClass, topMessages, attemptsPerJob,
+        case target, contract, documentNeeds = "needsDocument", echoMismatches, echoMismatchFields, echoExamples, jobs, steps, errorsByClass, failedByClass, heldByClass, topMessages, attemptsPerJob,
              attemptsByOutcome, runs, runSeconds, achievedRate, latency, rejectedRows
     }
 
@@ -118,6 +132,11 @@ public struct ReportSummary: Sendable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(target, forKey: .target)
+        try c.encode(contract, forKey: .contract)
+        if contract == .zerohash { try c.encode(documentNeeds, forKey: .documentNeeds) }
+        try c.encode(echoMismatches, forKey: .echoMismatches)
+        try c.encode(echoMismatchFields, forKey: .echoMismatchFields)
+        try c.encode(echoExamples, forKey: .echoExamples)
         try c.encode(jobs, forKey: mode == .history ? .steps : .jobs)
         try c.encode(errorsByClass, forKey: .errorsByClass)
         try c.encode(failedByClass, forKey: .failedByClass)
@@ -182,7 +201,16 @@ public struct ReportSummary: Sendable, Encodable {
             latency: Latency(attempts: latencies.total, p50Ms: latencies.percentile(0.50),
                              p90Ms: latencies.percentile(0.90), p99Ms: latencies.percentile(0.99),
                              maxMs: latencies.counts.last?.ms),
-            rejectedRows: rejected, mode: status.mode)
+            rejectedRows: rejected, mode: status.mode, contract: status.contract, documentNeeds: status.documentNeeds,
+            echoMismatches: status.echoMismatches, echoMismatchFields: status.echoMismatchFields,
+            echoExamples: try EchoMismatchReads.first(db, targetID: scope.stored?.id, limit: 5).map { e in
+                var m = e.mismatch
+                if redact, let field = Field(name: m.field) {
+                    m.sent = Redactor.redact(field, m.sent)
+                    m.echoed = m.echoed.map { Redactor.redact(field, $0) }
+                }
+                return EchoExample(participantCode: e.participantCode, mismatch: m)
+            })
         return (summary, latencies)
     }
 

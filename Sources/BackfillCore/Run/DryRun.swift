@@ -15,6 +15,11 @@ public enum DryRun {
         let base = configuration.resolvedBaseURL
         var count = 0
         try database.read { db in
+            // A documented host of another contract would refuse every body: say so, as a run would.
+            let bodies = try ContractSetting.stored(db)
+            if let spoken = configuration.target.documentedContract {
+                try Runner.refuse(spoken, origin: "its documented contract", bodies: bodies, configuration)
+            }
             let scope = try TargetScope.resolve(db, target: configuration.target)
             try scope.forEachUnsent(db) { job in
                 if let limit = configuration.limit, count >= limit { return false }

@@ -39,6 +39,19 @@ public final class HTTPSender: Sendable {
     private let signer: RequestSigner
     /// Server clock minus local clock, in milliseconds.
     private let offset = Mutex<Int64>(0)
+    /// The contract the server said it speaks on `GET /time` (`X-Backfill-Contract`, sent by `backfill sandbox`);
+    /// nil when it said nothing.
+    private let announced = Mutex<Contract?>(nil)
+    private let timeNotFound = Mutex(false)
+
+    /// The header `backfill sandbox` names its contract in, on every answer.
+    public static let contractHeader = "X-Backfill-Contract"
+
+    /// The contract the server named on the last `GET /time`, if it named one.
+    public var announcedContract: Contract? { announced.withLock { $0 } }
+    /// Whether `GET /time` answered 404: the API has that route, so the base URL's path is wrong, and a 404 to a
+    /// PATCH is the route's, not a participant's.
+    public var timeAnsweredNotFound: Bool { timeNotFound.withLock { $0 } }
 
     public init(configuration: RunConfiguration, credentials: Credentials) throws {
         var http = HTTPClient.Configuration()
@@ -103,6 +116,9 @@ public final class HTTPSender: Sendable {
             throw BackfillError("time_\(failure.timeCode)", failure.message, cause: failure)
         }
         let body = response.body.map { Array($0.readableBytesView) } ?? []
+        let named = response.headers.first(name: Self.contractHeader).flatMap { Contract(rawValue: $0.lowercased()) }
+        announced.withLock { $0 = named }
+        timeNotFound.withLock { $0 = response.status == .notFound }
         guard response.status == .ok else {
             let seen = APIErrorMessage.extract(from: APIErrorMessage.kept(body)).map { " (\($0))" } ?? ""
             throw BackfillError("time_unreadable", "GET \(baseURL)/time answered \(response.status.code)\(seen) without an epoch")

@@ -1,5 +1,6 @@
 import BackfillStore
 import Foundation
+import ParticipantAPI
 /// What one attempt's answer means for its job and for the run. Pure: `classify` decides, the worker pool acts.
 public enum Outcome: Sendable, Equatable {
     /// 200: the update is applied; keep the response.
@@ -32,8 +33,13 @@ public enum OutcomeClassifier {
     ///     `error code: 1020` page) stops the run. Nil treats the answer as the API's.
     ///   - retryAfter: the Retry-After header, parsed.
     ///   - failure: the transport failure when there is no status.
+    ///   - contract: the target's. Under `zerohash`, Zero Hash's published guidance: a 404 in the API's shape is
+    ///     one participant Zero Hash does not know (permanent, `unknown_participant`), while one that is not its
+    ///     answer (a wrong route) still stops the run; a 500 is not retried automatically (`retry --class server`
+    ///     is the operator's choice); a 502, 503 (`zh-allow-retry: true`) or 504 is retried with the same request id.
+    ///   - notFoundIsRoute: `GET /time` answered 404, so the base URL's path is wrong: a 404 stops the run.
     public static func classify(status: Int?, message: String?, body: [UInt8]? = nil, retryAfter: Duration?,
-                                failure: TransportFailure?) -> Outcome {
+                                failure: TransportFailure?, contract: Contract = .ndax, notFoundIsRoute: Bool = false) -> Outcome {
         guard let status else {
             switch failure {
             case .timeout: return .retry(.timeout, retryAfter: nil)
@@ -65,9 +71,14 @@ public enum OutcomeClassifier {
             if text.contains("is not allowed to submit/update customers") { return .stop(.forbidden) }
             return .failed(.forbidden)
         case 404:
+            if contract == .zerohash, !notFoundIsRoute, let body, APIErrorMessage.isAPIAnswer(body) {
+                return .failed(.unknownParticipant)
+            }
             return .stop(.notFound)
         case 429:
             return .rateLimited(retryAfter: retryAfter)
+        case 500 where contract == .zerohash:
+            return .failed(.server)
         case 408, 409, 425, 500...599:
             return .retry(.server, retryAfter: retryAfter)
         default:

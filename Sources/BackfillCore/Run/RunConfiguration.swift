@@ -34,6 +34,12 @@ public struct RunConfiguration: Sendable {
     public var claimBatch = 64
     /// Results written per database transaction (at most); pending results are also flushed every 250 ms. Default: 256.
     public var writeBatch = 256
+    /// The contract of the database's bodies (set by `Runner` from the database): how answers are classified and
+    /// what a 200's echo is compared with. Default: `.ndax`.
+    public var contract: Contract = .ndax
+    /// Set by `Runner` when `GET /time` answered 404 (a wrong path): a 404 to a PATCH then stops the run as the
+    /// route's, instead of failing one participant as unknown to Zero Hash.
+    public var notFoundIsRoute = false
 
     public init() {}
 

@@ -26,8 +26,10 @@ public final class RunMetrics: Sendable {
         public static let requestDuration = "backfill_request_duration_seconds"
         public static let rateLimited = "backfill_rate_limited_total"
         public static let eta = "backfill_eta_seconds"
+        /// Fields a 200 echoed with another value than the one sent.
+        public static let echoMismatches = "backfill_echo_mismatches_total"
         public static let all = [attempts, jobs, inFlight, window, ceiling, rateLimitFactor, paused, requestDuration,
-                                 rateLimited, eta]
+                                 rateLimited, eta, echoMismatches]
     }
 
     /// The request-duration histogram's buckets, seconds: loopback to past the default 30 s timeout.
@@ -37,6 +39,7 @@ public final class RunMetrics: Sendable {
     private let target: String
     private let attemptCounters = Mutex<[String: Counter]>([:])
     private let rateLimited: Counter
+    private let echoMismatches: Counter
     private let duration: Timer
     private let jobs: [JobStatus: Gauge]
     private let inFlight: Gauge
@@ -51,6 +54,7 @@ public final class RunMetrics: Sendable {
         self.target = target
         let t = [("target", target)]
         rateLimited = Counter(label: Name.rateLimited, dimensions: t, factory: factory)
+        echoMismatches = Counter(label: Name.echoMismatches, dimensions: t, factory: factory)
         duration = Timer(label: Name.requestDuration, dimensions: t, factory: factory)
         jobs = Dictionary(uniqueKeysWithValues: JobStatus.latest.map {
             ($0, Gauge(label: Name.jobs, dimensions: t + [("state", $0.rawValue)], factory: factory))
@@ -81,6 +85,7 @@ public final class RunMetrics: Sendable {
             }
         }
         for r in records {
+            if !r.echoMismatches.isEmpty { echoMismatches.increment(by: r.echoMismatches.count) }
             if r.status == 429 { rateLimited.increment() }
             duration.recordMilliseconds(max(0, r.endedAt - r.startedAt))
         }

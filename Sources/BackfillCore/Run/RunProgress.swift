@@ -51,6 +51,8 @@ public struct RunEvents: Sendable {
     public var exitNow: @Sendable (_ signal: Int32) -> Void
     /// Where the run's metrics go (nil: nowhere). See `RunMetrics`.
     public var metrics: (any MetricsFactory)?
+    /// The contract the run speaks to its target, and how it knows (before any PATCH).
+    public var contract: @Sendable (_ contract: Contract, _ origin: String) -> Void = { _, _ in }
 
     public init(progressEvery: Duration? = nil, progress: @escaping @Sendable (RunProgress) -> Void = { _ in },
                 interrupting: @escaping @Sendable (Int32, Int) -> Void = { _, _ in },

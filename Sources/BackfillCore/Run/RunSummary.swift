@@ -19,6 +19,8 @@ public struct RunSummary: Sendable {
     public var failed = 0
     public var retried = 0
     public var rateLimited = 0
+    /// Answers (200) that echoed a field with another value than the one sent (`EchoCheck`).
+    public var echoMismatches = 0
     public var recovered = 0
     public var elapsedSeconds: Double = 0
     /// Current jobs by state once the run is over (history mode: steps).

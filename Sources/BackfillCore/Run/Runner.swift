@@ -15,9 +15,14 @@ import Logging
 public enum Runner {
     public static func run(database: DatabaseQueue, configuration: RunConfiguration, credentials: Credentials,
                            logger: Logger, events: RunEvents = RunEvents()) throws -> RunSummary {
+        var configuration = configuration
         try configuration.validate()
         // A run the lock refuses sends nothing at all, not even `GET /time`.
         try refuseIfLocked(database)
+        // The database's bodies are of one contract: a documented host of another is refused before anything is sent.
+        let bodies = try contract(of: database)
+        configuration.contract = bodies
+        try refuseDocumentedMismatch(bodies: bodies, configuration)
         let sender = try HTTPSender(configuration: configuration, credentials: credentials)
         defer { sender.shutdown() }
 
@@ -34,6 +39,17 @@ public enum Runner {
             throw BackfillError("unreachable", "\(error.message) Nothing was sent.")
         } catch {
             logger.warning("could not measure the clock offset (\(error)); signing with the local clock, which the API accepts within 60 s")
+        }
+
+        // A sandbox names its contract on `GET /time`; a target that says nothing gets the database's.
+        let spoken: (Contract, String) = configuration.target.documentedContract.map { ($0, "its documented host") }
+            ?? sender.announcedContract.map { ($0, "its answer to GET /time") }
+            ?? (bodies, "the database's: the target does not say which it speaks")
+        try refuse(spoken.0, origin: spoken.1, bodies: bodies, configuration)
+        events.contract(spoken.0, spoken.1)
+        if sender.timeAnsweredNotFound {
+            configuration.notFoundIsRoute = true
+            logger.warning("GET /time answered 404: the base URL's path looks wrong; a 404 to an update will stop the run rather than fail its participant")
         }
 
         let store = try RunStore(database: database, target: configuration.target)
@@ -72,6 +88,28 @@ public enum Runner {
         }
         try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stop: stop)
         return summary
+    }
+
+    /// The contract the database's bodies are made for.
+    public static func contract(of database: DatabaseQueue) throws -> Contract {
+        try database.read { try ContractSetting.stored($0) }
+    }
+
+    /// Refuses a documented host (Zero Hash's `cert`/`prod`, NDAX's) of another contract than the bodies', before
+    /// anything else is asked of the operator or the network.
+    public static func refuseDocumentedMismatch(bodies: Contract, _ configuration: RunConfiguration) throws {
+        if let spoken = configuration.target.documentedContract {
+            try refuse(spoken, origin: "its documented contract", bodies: bodies, configuration)
+        }
+    }
+
+    /// Refuses a target that speaks another contract than the database's bodies, in one line that says what to do.
+    static func refuse(_ spoken: Contract, origin: String, bodies: Contract, _ configuration: RunConfiguration) throws {
+        guard spoken != bodies else { return }
+        throw BackfillError("contract_mismatch",
+                            "\(configuration.target.name) speaks the \(spoken) contract (\(origin)) and this database holds \(bodies) bodies: "
+                                + "ingest the files into a new database made for it (backfill ingest --contract \(spoken) --db NEW.sqlite FILE...) "
+                                + "and run that one, or send this one to a target that speaks \(bodies). Nothing was sent.")
     }
 
     /// Throws the lock's refusal when a live run (or one on another host) holds the database.

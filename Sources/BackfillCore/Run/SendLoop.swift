@@ -29,6 +29,10 @@ public struct SendLoop: Sendable {
         /// A success may make another job sendable (history mode: the participant's next step), so the loop
         /// claims again after one even when the last claim came back empty.
         public var claimAfterSuccess = false
+        /// The contract answers are classified by (`OutcomeClassifier`) and echoes checked against (`EchoCheck`).
+        public var contract: Contract = .ndax
+        /// A 404 is the route's (see `RunConfiguration.notFoundIsRoute`).
+        public var notFoundIsRoute = false
 
         public init(rate: RateLimit?, ceiling: Int, claimBatch: Int = 64, writeBatch: Int = 256, limit: Int? = nil,
                     stopAfter: Int = 20, retry: RetryPolicy = RetryPolicy()) {
@@ -44,6 +48,8 @@ public struct SendLoop: Sendable {
         public init(_ c: RunConfiguration) {
             self.init(rate: c.rate, ceiling: c.concurrency, claimBatch: c.claimBatch, writeBatch: c.writeBatch,
                       limit: c.limit, stopAfter: c.stopAfter, retry: c.retry)
+            contract = c.contract
+            notFoundIsRoute = c.notFoundIsRoute
         }
     }
 
@@ -395,7 +401,8 @@ public struct SendLoop: Sendable {
         summary.attempts += 1
         let succeeded = answer.status.map { (200..<300).contains($0) } ?? false
         window.ended(latency: latency, answered: answer.status != nil, succeeded: succeeded)
-        let classified = AttemptClassification(answer)
+        let classified = AttemptClassification(answer, sent: job.body, contract: settings.contract,
+                                               notFoundIsRoute: settings.notFoundIsRoute)
         let outcome = classified.outcome
         if case .rateLimited(let retryAfter) = outcome {
             pacer?.rateLimited(now: now, retryAfter: retryAfter)
@@ -417,7 +424,9 @@ public struct SendLoop: Sendable {
             jobID: job.id, number: job.attempts + 1, requestID: job.requestID, startedAt: answer.startedAt,
             endedAt: answer.endedAt, status: answer.status, outcome: decision.outcome,
             errorClass: outcome.errorClass, message: classified.message,
-            responseBody: answer.body.isEmpty ? nil : answer.body, transition: decision.transition))
+            responseBody: answer.body.isEmpty ? nil : answer.body, transition: decision.transition,
+            echoMismatches: classified.echoMismatches))
+        summary.echoMismatches += classified.echoMismatches.isEmpty ? 0 : 1
         if records.count >= settings.writeBatch { actions.append(.write(takeRecords())) }
 
         if case .stop(let errorClass) = outcome {
@@ -499,10 +508,17 @@ struct AttemptClassification {
     var outcome: Outcome
     var message: String?
 
-    init(_ answer: SendResult) {
+    /// A 200's echo compared with what was sent.
+    var echoMismatches: [EchoMismatch] = []
+
+    init(_ answer: SendResult, sent: [UInt8] = [], contract: Contract = .ndax, notFoundIsRoute: Bool = false) {
         let failedAnswer = answer.status.map { !(200..<300).contains($0) }
         message = failedAnswer == true ? APIErrorMessage.extract(from: answer.body) : answer.failure?.message
         outcome = OutcomeClassifier.classify(status: answer.status, message: message, body: answer.body,
-                                             retryAfter: answer.retryAfter, failure: answer.failure)
+                                             retryAfter: answer.retryAfter, failure: answer.failure, contract: contract,
+                                             notFoundIsRoute: notFoundIsRoute)
+        if outcome == .succeeded, !sent.isEmpty {
+            echoMismatches = EchoCheck.mismatches(sent: sent, answer: answer.body, contract: contract)
+        }
     }
 }

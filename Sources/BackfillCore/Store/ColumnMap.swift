@@ -34,16 +34,16 @@ package enum ColumnTarget: Equatable, Hashable {
         }
     }
 
-    /// The target `stored` wrote; nil for what it cannot have written.
-    package init?(stored: JSONValue) {
+    /// The target `stored` wrote for a database of `contract`; nil for what it cannot have written.
+    package init?(stored: JSONValue, contract: Contract) {
         switch stored {
         case .null: self = .unknown
         case .string(WireKey.participantCode): self = .participantCode
         case .string(WireKey.platformUpdatedAt): self = .platformUpdatedAt
         case .string(let name):
-            if let field = Field(name: name) {
+            if let field = Field(name: name), contract.fields.contains(field) || field == .state {
                 self = .field(field)
-            } else if WireKey.nonUpdatable.contains(name) {
+            } else if contract.nonUpdatable.contains(name) {
                 self = .nonUpdatable(name)
             } else {
                 return nil
@@ -75,7 +75,9 @@ package enum ReportColumn {
 }
 
 /// Resolves input column names: case-insensitive, spaces and hyphens read as underscores, then the alias
-/// table, then the operator's `--map "Source Column=field"` entries (which win).
+/// table, then the operator's `--map "Source Column=field"` entries (which win). Under `zerohash` a state column
+/// (`state` and its aliases) is read as `jurisdiction_code`, resolved through the ISO data; the fields only that
+/// contract knows (`middle_name`, `date_of_birth`, ...) are unknown columns under `ndax`, as they always were.
 public struct ColumnResolver: Sendable {
     /// Alias -> canonical name. Documented in the README; keep the two in step.
     public static let aliases: [(canonical: String, aliases: [String])] = [
@@ -92,6 +94,13 @@ public struct ColumnResolver: Sendable {
         ("email", ["email_address", "e_mail", "emailaddress", "mail"]),
         ("id_number_type", ["id_type", "idtype", "document_type", "id_document_type"]),
         ("id_number", ["idnumber", "id_no", "document_number", "id_document_number"]),
+        // Zero Hash's contract (2026) only.
+        ("middle_name", ["middlename", "middle", "mname"]),
+        ("former_name", ["formername", "former", "maiden_name", "previous_name"]),
+        ("jurisdiction_code", ["jurisdiction", "subdivision", "subdivision_code", "iso_3166_2"]),
+        ("date_of_birth", ["dob", "birth_date", "birthdate", "dateofbirth"]),
+        ("phone_number", ["phone", "phonenumber", "mobile", "mobile_number", "telephone", "contact_number"]),
+        ("gender", ["sex"]),
     ]
 
     private static let table: [String: String] = {
@@ -105,10 +114,13 @@ public struct ColumnResolver: Sendable {
 
     /// Operator mappings by normalized source name -> canonical name.
     private let mappings: [String: String]
+    /// The contract whose fields are read.
+    public let contract: Contract
 
     /// - Parameter mappings: `Source Column=field` entries from `--map`.
     /// - Throws: when an entry has no `=` or names a field that does not exist.
-    public init(mappings: [String] = []) throws {
+    public init(mappings: [String] = [], contract: Contract = .ndax) throws {
+        self.contract = contract
         var map: [String: String] = [:]
         for entry in mappings {
             guard let eq = entry.lastIndex(of: "=") else {
@@ -116,7 +128,8 @@ public struct ColumnResolver: Sendable {
             }
             let source = ColumnResolver.normalize(String(entry[..<eq]))
             let target = ColumnResolver.normalize(String(entry[entry.index(after: eq)...]))
-            let known = [WireKey.participantCode, WireKey.platformUpdatedAt] + Field.allCases.map(\.name)
+            let known = [WireKey.participantCode, WireKey.platformUpdatedAt] + contract.fields.map(\.name)
+                + (contract == .zerohash ? [Field.state.name] : [])
             guard known.contains(target) else {
                 let hint = Suggest.closest(to: target, in: known).map { " Did you mean '\($0)'?" } ?? ""
                 throw BackfillError("bad_mapping", "--map '\(entry)': unknown field '\(target)'.\(hint)")
@@ -150,18 +163,37 @@ public struct ColumnResolver: Sendable {
         if let canonical {
             if canonical == WireKey.participantCode { return .participantCode }
             if canonical == WireKey.platformUpdatedAt { return .platformUpdatedAt }
-            if let f = Field(name: canonical) { return .field(f) }
+            if var f = Field(name: canonical) {
+                if contract == .zerohash && f == .state { f = .jurisdictionCode }
+                if contract.fields.contains(f) { return .field(f) }
+                // A field of the other contract: what its exact name has always been here.
+                if contract.nonUpdatable.contains(key) { return .nonUpdatable(key) }
+                return key.hasPrefix("backfill_") ? .reportColumn : .unknown
+            }
         }
-        if WireKey.nonUpdatable.contains(key) { return .nonUpdatable(key) }
+        if contract.nonUpdatable.contains(key) { return .nonUpdatable(key) }
         if key.hasPrefix("backfill_") { return .reportColumn }
         return .unknown
     }
 
-    /// A "did you mean" for an unknown column.
+    /// A "did you mean" for an unknown column: the closest name of a field this contract reads. Nil for a
+    /// column that is itself a name of a field the contract does not read (see `otherContractNote`).
     package func suggestion(for sourceName: String) -> String? {
-        let known = Array(ColumnResolver.table.keys)
-        guard let hit = Suggest.closest(to: ColumnResolver.normalize(sourceName), in: known) else { return nil }
+        let key = ColumnResolver.normalize(sourceName)
+        guard ColumnResolver.table[key] == nil else { return nil }
+        let known = ColumnResolver.table.keys.filter { resolve($0) != .unknown }
+        guard let hit = Suggest.closest(to: key, in: Array(known)) else { return nil }
         return ColumnResolver.table[hit]
+    }
+
+    /// The hint an unknown column gets: " Did you mean 'x'?", or, for a field of the other contract
+    /// (`middle_name` in an `ndax` database), that it is one; "" when there is nothing to say.
+    package func unknownColumnHint(for sourceName: String) -> String {
+        if let canonical = ColumnResolver.table[ColumnResolver.normalize(sourceName)], let field = Field(name: canonical),
+           let other = Contract.allCases.first(where: { $0 != contract && $0.fields.contains(field) }) {
+            return " It is a field of the \(other) contract; this database is made for \(contract)."
+        }
+        return suggestion(for: sourceName).map { " Did you mean '\($0)'?" } ?? ""
     }
 }
 

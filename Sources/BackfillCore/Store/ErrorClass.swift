@@ -16,6 +16,9 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable, SQLWord, Databa
     case unauthorized
     /// 404 on the route.
     case notFound = "not_found"
+    /// Zero Hash's contract: a 404 in the API's own shape for one participant (`{"error": "Not Found"}`): Zero Hash
+    /// does not know the participant. Permanent.
+    case unknownParticipant = "unknown_participant"
     case rateLimited = "rate_limited"
     /// 5xx (HTML pages of a proxy in front of the API included), 408, 409, 425.
     case server

@@ -30,9 +30,12 @@ public struct Explanation: Sendable, Codable {
         public var message: String?
         /// ISO-8601, UTC.
         public var lastAttemptAt: String?
+        /// Fields the 200 echoed with another value than the one sent.
+        public var echoMismatches: [EchoMismatch] = []
 
         enum CodingKeys: String, CodingKey {
             case target, state, attempts, message
+            case echoMismatches = "echo_mismatches"
             case lastStatus = "last_status"
             case errorClass = "error_class"
             case lastAttemptAt = "last_attempt_at"
@@ -82,14 +85,19 @@ public struct Explanation: Sendable, Codable {
     public var jobs: [JobVersion]
     /// `latest` or `history`.
     public var mode: IngestMode
+    /// The contract the database is made for.
+    public var contract: Contract = .default
+    /// Under `zerohash`: the participant's ID change, which is not sent but needs a supporting document.
+    public var documentNeed: DocumentNeed?
 
     /// The current jobs: the participant's one job, or its steps in order.
     public var currentJobs: [JobVersion] { jobs.filter(\.isCurrent) }
 
     package enum CodingKeys: String, CodingKey {
-        case rows, jobs, target, mode
+        case rows, jobs, target, mode, contract
         case participantCode = "participant_code"
         case stateOnTarget = "state_on_target"
+        case documentNeed = "needs_document"
     }
 
     /// Nil when the database knows nothing of the participant.
@@ -123,17 +131,20 @@ public struct Explanation: Sendable, Codable {
                     .select(JobRecord.Columns.participantCode, as: String.self).distinct()
                     .order(JobRecord.Columns.participantCode).fetchAll(db)
             }
+            let echoes = try EchoMismatchReads.of(db, jobID: job.id)
             let sends = try SendRecord.all().of(job: job.id).fetchAll(db).map { s -> Send in
                 Send(target: targets[s.targetID]?.name ?? "target \(s.targetID)", state: s.state, attempts: s.attempts,
                      lastStatus: s.lastStatus, errorClass: s.errorClass, message: s.lastMessage,
-                     lastAttemptAt: s.lastAttemptAt.map { ISOTime.text(epochMilliseconds: $0) })
+                     lastAttemptAt: s.lastAttemptAt.map { ISOTime.text(epochMilliseconds: $0) },
+                     echoMismatches: echoes.filter { $0.targetID == s.targetID }.map(\.mismatch))
             }
             return JobVersion(id: job.id, state: job.state, sends: sends, isCurrent: job.isCurrent,
                               requestID: job.requestID, body: job.body.map { String(decoding: $0, as: UTF8.self) },
                               holdReasons: try job.decodedHoldReasons(), emailConflictWith: conflicts, step: job.step,
                               corrective: job.corrective, platformUpdatedAt: job.platformUpdatedAt, stateOnTarget: nil)
         }
-        if rows.isEmpty && jobs.isEmpty { return nil }
+        let documentNeed = try DocumentNeedReads.of(db, participantCode: code)
+        if rows.isEmpty && jobs.isEmpty && documentNeed == nil { return nil }
         let states = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: scope.sql("""
             SELECT id, state FROM target_job WHERE participant_code = ? AND is_current = 1
             """), arguments: [code]).map { ($0["id"] as Int64, $0["state"] as JobStatus) })
@@ -141,8 +152,11 @@ public struct Explanation: Sendable, Codable {
         let mode = try IngestMode.stored(db)
         let current = jobs.filter(\.isCurrent)
         let onTarget = mode == .history ? Self.participantState(current) : current.first?.stateOnTarget?.rawValue
-        return Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows,
-                           jobs: jobs, mode: mode)
+        var explanation = Explanation(participantCode: code, target: scope.target?.name, stateOnTarget: onTarget, rows: rows,
+                                      jobs: jobs, mode: mode)
+        explanation.contract = try ContractSetting.stored(db)
+        explanation.documentNeed = documentNeed
+        return explanation
     }
 
     /// History mode: where the participant's steps stand, in words (`2 of 3 steps succeeded; step 3 pending`).

@@ -73,4 +73,6 @@ public enum ExportState: String, Sendable, CaseIterable, Codable {
     case rejected
     case failed
     case held
+    /// Under `zerohash`: an ID change that is not sent, which needs a supporting document.
+    case needsDocument = "needs_document"
 }

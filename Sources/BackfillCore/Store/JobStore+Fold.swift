@@ -54,6 +54,8 @@ package struct FoldReader {
     package let files: [Int64: StoredFile]
     package let jobs: JobWriter
     package let steps: HistoryWriter
+    /// ID changes the contract does not send.
+    package let documents: DocumentNeedWriter
     private let db: Database
     private let query: FastStatement
     private let jobIndexes: [String]
@@ -95,6 +97,7 @@ package struct FoldReader {
         }
         jobs = try JobWriter(db, now: now, noJobsYet: noJobsYet)
         steps = try HistoryWriter(db, now: now, noJobsYet: noJobsYet)
+        documents = try DocumentNeedWriter(db, now: now)
     }
 
     /// The next participant's rows in fold order; nil after the last.

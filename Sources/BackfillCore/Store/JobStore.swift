@@ -95,7 +95,8 @@ package struct JobStore {
     /// What the columns of a stored file were read as.
     package func sourceColumns(fileID: Int64) throws -> SourceColumns? {
         try Row.fetchOne(db, sql: "SELECT format, header, columns FROM source_file WHERE id = ?", arguments: [fileID]).map {
-            SourceColumns(format: InputFormat(rawValue: $0["format"]) ?? .csv, headerJSON: $0["header"], columnsJSON: $0["columns"])
+            SourceColumns(format: InputFormat(rawValue: $0["format"]) ?? .csv, headerJSON: $0["header"], columnsJSON: $0["columns"],
+                          contract: try ContractSetting.stored(db))
         }
     }
 

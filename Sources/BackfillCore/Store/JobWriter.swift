@@ -11,7 +11,7 @@ import ParticipantAPI
 ///   only if the payload changed; the sent one keeps its sending rows for the audit trail. Every target the
 ///   new job was not sent to sees it as pending.
 package struct JobWriter {
-    package enum Outcome { case created, unchanged, replaced }
+    package enum Outcome { case created, unchanged, replaced, removed }
 
     private let find: FastStatement
     private let insert: FastStatement
@@ -39,8 +39,21 @@ package struct JobWriter {
             """)
     }
 
+    /// A draft with no body and no hold (under `zerohash`, a participant whose only change is its ID) is no job:
+    /// a current job the participant had is retired.
     package func write(_ result: JobDraft) throws -> Outcome {
         let holds = result.isHeld ? Self.holdJSON(result.holdReasons) : nil
+        if result.body == nil && !result.isHeld {
+            guard !noJobsYet else { return .unchanged }
+            find.bind(1, result.participantCode)
+            let existing = try find.step() ? find.int64(0) : nil
+            find.reset()
+            guard let existing else { return .unchanged }
+            retire.bind(1, existing)
+            retire.bind(2, now)
+            try retire.execute()
+            return .removed
+        }
         var existing: (id: Int64, sent: Bool, body: [UInt8]?, holds: String?)?
         if !noJobsYet {
             find.bind(1, result.participantCode)

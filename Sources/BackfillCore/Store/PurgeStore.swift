@@ -27,7 +27,7 @@ public struct PurgeResult: Sendable, Equatable {
 ///
 /// Cleared: `job.body`, `job.email`, `job_send.response` and `job_send.last_message` (every target); in `job.hold_reasons`, the messages of
 /// rejected rows (they quote values; segment messages, which never do, stay); `attempt.message`,
-/// `attempt.response_body`; `input_row.raw`, the 11 field columns and `reject_message`. Then the WAL is
+/// `attempt.response_body`; `echo_mismatch.sent` and `echoed`; `input_row.raw`, the field values and `reject_message`. Then the WAL is
 /// checkpointed and truncated and the database VACUUMed, so no purged value survives in the files
 /// (`secure_delete` is on as well).
 public enum PurgeStore {
@@ -62,6 +62,9 @@ public enum PurgeStore {
                 try db.execute(sql: """
                     UPDATE job_send SET response = NULL, last_message = NULL
                     WHERE job_id IN (\(jobs)) AND (response IS NOT NULL OR last_message IS NOT NULL)
+                    """)
+                try db.execute(sql: """
+                    UPDATE echo_mismatch SET sent = NULL, echoed = NULL WHERE job_id IN (\(jobs)) AND sent IS NOT NULL
                     """)
                 try db.execute(sql: """
                     UPDATE job SET body = NULL, email = NULL,

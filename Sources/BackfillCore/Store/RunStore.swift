@@ -35,9 +35,13 @@ public struct AttemptRecord: Sendable, Equatable {
     public var responseBody: [UInt8]?
     /// What happens to the job.
     public var transition: JobTransition
+    /// The fields a 200 echoed with another value than the one sent (`EchoCheck`).
+    public var echoMismatches: [EchoMismatch]
 
     public init(jobID: Int64, number: Int, requestID: String, startedAt: Int64, endedAt: Int64, status: Int?,
-                outcome: AttemptOutcome, errorClass: ErrorClass?, message: String?, responseBody: [UInt8]?, transition: JobTransition) {
+                outcome: AttemptOutcome, errorClass: ErrorClass?, message: String?, responseBody: [UInt8]?, transition: JobTransition,
+                echoMismatches: [EchoMismatch] = []) {
+        self.echoMismatches = echoMismatches
         self.jobID = jobID
         self.number = number
         self.requestID = requestID
@@ -284,6 +288,9 @@ public final class RunStore: Sendable {
                                     response = coalesce(?10, response), updated_at = ?11
                 WHERE target_id = ?1 AND job_id = ?2
                 """)
+            let mismatch = try db.cachedStatement(sql: """
+                INSERT INTO echo_mismatch (job_id, target_id, field, sent, echoed, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             // History mode: the step after a succeeded one becomes sendable in the same transaction.
             let releaseNext = try db.cachedStatement(sql: """
                 INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
@@ -310,6 +317,9 @@ public final class RunStore: Sendable {
                                                r.transition == .succeeded ? nil : r.errorClass,
                                                r.transition == .succeeded ? nil : r.message, response, r.endedAt])
                 if mode == .history, r.transition == .succeeded { try releaseNext.execute(arguments: [targetID, r.jobID, r.endedAt]) }
+                for m in r.echoMismatches {
+                    try mismatch.execute(arguments: [r.jobID, targetID, m.field, m.sent, m.echoed, r.endedAt])
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ package struct SourceColumns {
 
     /// The columns of a stored file: `columns` is `source_file.columns` (nil for a file ingested before it was
     /// stored), `header` its `source_file.header`.
-    package init(format: InputFormat, headerJSON: String?, columnsJSON: String?) {
+    package init(format: InputFormat, headerJSON: String?, columnsJSON: String?, contract: Contract) {
         self.format = format
         header = []
         if let headerJSON, case .array(let cells)? = try? JSONParser.parse(Array(headerJSON.utf8)) {
@@ -34,10 +34,10 @@ package struct SourceColumns {
         }
         targets = [:]
         if let columnsJSON, case .object(let members)? = try? JSONParser.parse(Array(columnsJSON.utf8)) {
-            for (name, value) in members { targets[name] = ColumnTarget(stored: value) }
+            for (name, value) in members { targets[name] = ColumnTarget(stored: value, contract: contract) }
             fallback = nil
         } else {
-            fallback = try! ColumnResolver()
+            fallback = try! ColumnResolver(contract: contract)
         }
     }
 

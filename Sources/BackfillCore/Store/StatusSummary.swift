@@ -1,4 +1,5 @@
 import GRDB
+import ParticipantAPI
 
 /// Counts for `backfill status`: current jobs by state on one target, every target's counts, and input rows.
 /// Read from indexes, the sending rows and the per-file totals, so it answers at once on a database of
@@ -63,6 +64,14 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     /// History mode: participants on `target` by where their steps stand: `held` (any step held), `failed` (a
     /// step failed: the later ones are blocked), `succeeded` (every step), `in_flight`, else `pending`.
     public var participantStates: JobCounts?
+    /// The contract the database is made for: what its bodies are.
+    public var contract: Contract = .default
+    /// Under `zerohash`: participants with an ID change that needs a supporting document instead of a PATCH.
+    public var documentNeeds = 0
+    /// Jobs on `target` whose 200 echoed a field with another value than the one sent (`echo_mismatch`), and the
+    /// fields in all.
+    public var echoMismatches = 0
+    public var echoMismatchFields = 0
 
     /// Participants (latest mode: one job each) or, in history mode, participants from `participantStates`.
     public var participants: Int { participantStates?.total ?? jobs.total }
@@ -89,6 +98,9 @@ public struct StatusSummary: Sendable, Codable, Equatable {
                                     targets: targets, earlierJobs: earlier, files: files["files"], rowsRead: files["read"],
                                     rowsRejected: files["rejected"])
         summary.mode = mode
+        summary.contract = try ContractSetting.stored(db)
+        summary.documentNeeds = try DocumentNeedReads.count(db)
+        (summary.echoMismatches, summary.echoMismatchFields) = try EchoMismatchReads.count(db, targetID: scope.stored?.id)
         if mode == .history { summary.participantStates = try participantCounts(db, targetID: scope.stored?.id) }
         return summary
     }
@@ -193,6 +205,9 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         case rowsRejected = "rows_rejected"
         case mode
         case participantStates = "participants"
+        case contract
+        case documentNeeds = "needs_document"
+        case echoMismatches = "echo_mismatches"
     }
 
     /// The keys `status --json` has always written; in history mode `jobs` (which counts steps) is also written as
@@ -209,6 +224,10 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         try c.encode(rowsRejected, forKey: .rowsRejected)
         try c.encode(mode, forKey: .mode)
         try c.encodeIfPresent(participantStates, forKey: .participantStates)
+        try c.encode(contract, forKey: .contract)
+        if contract == .zerohash { try c.encode(documentNeeds, forKey: .documentNeeds) }
+        // Present when a 200 echoed another value (absent: none did).
+        if echoMismatches > 0 { try c.encode(echoMismatches, forKey: .echoMismatches) }
     }
 }
 
@@ -223,6 +242,9 @@ extension StatusSummary {
         rowsRead = try c.decode(Int.self, forKey: .rowsRead)
         rowsRejected = try c.decode(Int.self, forKey: .rowsRejected)
         mode = try c.decodeIfPresent(IngestMode.self, forKey: .mode) ?? .latest
+        contract = try c.decodeIfPresent(Contract.self, forKey: .contract) ?? .ndax
+        documentNeeds = try c.decodeIfPresent(Int.self, forKey: .documentNeeds) ?? 0
+        echoMismatches = try c.decodeIfPresent(Int.self, forKey: .echoMismatches) ?? 0
         participantStates = try c.decodeIfPresent(JobCounts.self, forKey: .participantStates)
     }
 }

@@ -12,7 +12,8 @@ import ParticipantAPI
 /// - nil: every field is its cell (an empty or absent cell: not provided);
 /// - a list of entries, each a tag byte then, for a value, its UTF-8 length (LEB128) and bytes: tag `1 + order`
 ///   for a field whose value differs from its cell, `0x10 + order` for a field not provided although its cell is
-///   not empty. Tags are below 0x20, so a list never starts with `[`;
+///   not empty (orders 0-14); for later fields the tag `0x1F` then the order (with its high bit set when not
+///   provided). Tags are below 0x20, so a list never starts with `[`;
 /// - a JSON array of all eleven values in field order (nulls for not provided): rows stored before migration
 ///   `0007_compact_rows` copied their normalized columns there, and are read exactly as before.
 ///
@@ -28,11 +29,13 @@ package enum StoredValues {
     package static func encode(_ values: [String?], over cells: [String?]) -> [UInt8]? {
         var out: [UInt8] = []
         for i in 0..<count where !sameBytes(values[i], cells[i]) {
+            // Fields 0-14 take one tag byte; later ones (Zero Hash's contract added some) an extension tag and
+            // their order, the high bit set when not provided.
             guard let value = values[i] else {
-                out.append(UInt8(0x10 + i))
+                if i < 15 { out.append(UInt8(0x10 + i)) } else { out.append(contentsOf: [0x1F, UInt8(0x80 | i)]) }
                 continue
             }
-            out.append(UInt8(1 + i))
+            if i < 15 { out.append(UInt8(1 + i)) } else { out.append(contentsOf: [0x1F, UInt8(i)]) }
             var length = value.utf8.count
             repeat {
                 let low = UInt8(length & 0x7F)
@@ -65,9 +68,18 @@ package enum StoredValues {
         var values = cells()
         var i = 0
         while i < norm.count {
-            let tag = Int(norm[i])
+            var tag = Int(norm[i])
             i += 1
-            if tag >= 0x10 {
+            if tag == 0x1F, i < norm.count {
+                // Extension: the field's order follows, its high bit set when the field is not provided.
+                let extended = Int(norm[i])
+                i += 1
+                if extended & 0x80 != 0 {
+                    if extended & 0x7F < count { values[extended & 0x7F] = nil }
+                    continue
+                }
+                tag = 1 + extended
+            } else if tag >= 0x10 {
                 let order = tag - 0x10
                 if order < count { values[order] = nil }
                 continue
@@ -168,9 +180,10 @@ package struct StoredFile {
     /// Every ingested file by id (a database holds few files).
     package static func all(_ db: Database) throws -> [Int64: StoredFile] {
         var files: [Int64: StoredFile] = [:]
+        let contract = try ContractSetting.stored(db)
         for row in try Row.fetchAll(db, sql: "SELECT id, path, format, header, columns FROM source_file") {
             let format = InputFormat(rawValue: row["format"]) ?? .csv
-            let columns = SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"])
+            let columns = SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"], contract: contract)
             files[row["id"]] = StoredFile(name: inputDisplayName(row["path"]), cells: FieldCells(columns))
         }
         return files

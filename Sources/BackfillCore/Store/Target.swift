@@ -52,6 +52,17 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
         return Profile.allCases.contains { p in Environment.allCases.contains { URLComponents(string: p.baseURL(environment: $0))?.host == host } }
     }
 
+    /// The contract a documented host speaks: Zero Hash's hosts (`cert`, `prod`) publish `zerohash`, NDAX's host
+    /// the seed's `ndax`; nil for any other host (a sandbox says its own, a proxy nothing).
+    public var documentedContract: Contract? {
+        guard let host else { return nil }
+        for environment in Environment.allCases where URLComponents(string: Profile.zerohash.baseURL(environment: environment))?.host == host {
+            return .zerohash
+        }
+        if URLComponents(string: Profile.ndax.baseURL(environment: .prod))?.host == host { return .ndax }
+        return nil
+    }
+
     /// The loopback interface: a local sandbox (`Loopback`).
     public var isLoopback: Bool {
         host.map(Loopback.isLoopback(host:)) ?? false

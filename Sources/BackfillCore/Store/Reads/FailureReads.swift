@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ParticipantAPI
 
 /// A current job the failures export lists (failed on the target, or held), as the store reads it.
 package struct ReportJob: Sendable {
@@ -36,6 +37,11 @@ package struct ReportInputRow: Sendable {
 
 /// The store's reads for `backfill report --failures`. Streams through SQLite cursors: memory stays flat.
 package enum FailureReads {
+    /// The contract the database is made for: the export's columns are its fields.
+    package static func contract(_ db: Database) throws -> Contract {
+        try ContractSetting.stored(db)
+    }
+
     /// Every failed or held current job on the target, in participant order, each with every input row that
     /// folds into it (a resolved or ignored row is history, not part of the job), in fold order; a job with no
     /// row comes once with nil. `withValues` reads every row's record (for `--redact` to collect the

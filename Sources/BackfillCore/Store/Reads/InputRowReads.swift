@@ -30,7 +30,8 @@ package struct StoredRejectedRow: Sendable {
 package enum InputRowReads {
     /// Every ingested file, with whether it still has a rejected row.
     package static func files(_ db: Database) throws -> [StoredSourceFile] {
-        try Row.fetchAll(db, sql: """
+        let contract = try ContractSetting.stored(db)
+        return try Row.fetchAll(db, sql: """
             SELECT f.id, f.path, f.format, f.header, f.columns,
                    EXISTS (SELECT 1 FROM input_row r WHERE r.file_id = f.id AND r.status != \(RowStatus.accepted.sql)
                                                        AND r.status = \(RowStatus.rejected.sql)) AS rejected
@@ -38,7 +39,8 @@ package enum InputRowReads {
             """).map { row in
             let format = InputFormat(rawValue: row["format"]) ?? .csv
             return StoredSourceFile(id: row["id"], path: row["path"], format: format,
-                                    columns: SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"]),
+                                    columns: SourceColumns(format: format, headerJSON: row["header"], columnsJSON: row["columns"],
+                                                           contract: contract),
                                     hasRejectedRows: row["rejected"])
         }
     }
