@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The `backfill` executable `swift test` built, run as a child process with its output in files.
 final class BuiltBinary: Sendable {
@@ -113,4 +114,20 @@ func eventually(timeout: Duration, _ condition: () async throws -> Bool) async r
         try? await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
+}
+
+/// Starts the binary with `arguments` (a `run`), waits until the database at `path` records `succeeded` succeeded
+/// jobs while it runs, kills it with SIGKILL and returns it exited (its output kept). Records an issue when the
+/// run ended or stalled first.
+func killedMidway(_ arguments: [String], environment: [String: String], outputIn directory: String, path: String,
+                  succeeded: Int) async throws -> BuiltBinary {
+    let run = try BuiltBinary(arguments, environment: environment, outputIn: directory, name: "run")
+    defer { run.killIfRunning() }
+    let midway = await eventually(timeout: .seconds(30)) {
+        !run.isRunning || Ledger.succeededCount(atPath: path) >= succeeded
+    }
+    #expect(midway && run.isRunning, "the run did not reach \(succeeded) succeeded jobs while running\n\(run.output)")
+    run.signal(SIGKILL)
+    _ = try await run.waitForExit()
+    return run
 }

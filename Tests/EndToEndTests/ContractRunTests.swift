@@ -124,14 +124,8 @@ extension EndToEnd {
                     [command, "--db", path, "--base-url", sandbox.baseURL, "--rate", "300/1s", "--concurrency", "16",
                      "--log-level", "warning"]
                 }
-                let first = try BuiltBinary(arguments("run"), environment: Self.environment(sandbox), outputIn: workspace.path, name: "run")
-                defer { first.killIfRunning() }
-                let midway = await eventually(timeout: .seconds(30)) {
-                    !first.isRunning || Ledger.succeededCount(atPath: path) >= count / 3
-                }
-                #expect(midway && first.isRunning, "the run did not get a third of the way while running\n\(first.output)")
-                first.signal(SIGKILL)
-                _ = try await first.waitForExit()
+                let first = try await killedMidway(arguments("run"), environment: Self.environment(sandbox), outputIn: workspace.path,
+                                                   path: path, succeeded: count / 3)
                 #expect(first.output.contains("contract \(contract) (its answer to GET /time)"), "\(first.output)")
 
                 var resumed = try await binary(arguments("resume"), environment: Self.environment(sandbox), name: "resume")

@@ -124,14 +124,8 @@ extension EndToEnd {
                     [command, "--db", path, "--base-url", sandbox.baseURL, "--rate", "300/1s", "--concurrency", "16",
                      "--log-level", "warning"]
                 }
-                let first = try BuiltBinary(arguments("run"), environment: Self.environment(sandbox), outputIn: workspace.path, name: "run")
-                defer { first.killIfRunning() }
-                let midway = await eventually(timeout: .seconds(30)) {
-                    !first.isRunning || Ledger.succeededCount(atPath: path) >= totalSteps / 3
-                }
-                #expect(midway && first.isRunning, "the run did not get a third of the way while running\n\(first.output)")
-                first.signal(SIGKILL)
-                _ = try await first.waitForExit()
+                _ = try await killedMidway(arguments("run"), environment: Self.environment(sandbox), outputIn: workspace.path,
+                                           path: path, succeeded: totalSteps / 3)
 
                 let resume = try BuiltBinary(arguments("resume"), environment: Self.environment(sandbox), outputIn: workspace.path, name: "resume")
                 defer { resume.killIfRunning() }
