@@ -7,7 +7,9 @@
 #             last answer included) beside it;
 #   429s:     what the sandbox answered 429 (its own count, from --state-out);
 #   peak:     the peak in-flight requests the run reported, and whether it hit --concurrency.
-# Knobs: SECONDS_EACH (60), PORT (18091), ROWS ("0ms 50ms 250ms 1s slow"; slow = 250ms --slow-rate 0.02 --slow 35s).
+# Knobs: SECONDS_EACH (60), PORT (18091), ROWS ("0ms 50ms 250ms 1s slow"; slow = 250ms --slow-rate 0.02 --slow 35s),
+#        HANDOVERS (percent, e.g. 2: a corpus where that share of participants hand their email on to another, with
+#        a sandbox roster holding everyone at their first address; a taker sent before its giver is refused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SECONDS_EACH:-60}
@@ -27,7 +29,13 @@ SANDBOX_PID=
 cleanup() { [ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
-python3 benchmarks/gen_ingest_csv.py $(( JOBS * 3 )) "$WORK/history.csv" >/dev/null
+ROSTER=()
+if [ -n "${HANDOVERS:-}" ]; then
+  python3 benchmarks/gen_handover_csv.py "$JOBS" "$WORK/history.csv" "$WORK/roster.jsonl" "$HANDOVERS"
+  ROSTER=(--roster "$WORK/roster.jsonl")
+else
+  python3 benchmarks/gen_ingest_csv.py $(( JOBS * 3 )) "$WORK/history.csv" >/dev/null
+fi
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "backfill run --rate 1900/10s --limit $JOBS (default --concurrency) vs sandbox --rate-limit 2000/10s"
@@ -40,7 +48,7 @@ for row in $ROWS; do
   rm -f "$WORK"/run.sqlite* "$WORK/state.json"
   "$BIN" ingest "$WORK/history.csv" --db "$WORK/run.sqlite" >/dev/null
   "$BIN" sandbox --port "$PORT" --api-key "$API_KEY" --api-secret "$API_SECRET" --passphrase "$PASSPHRASE" \
-    --rate-limit 2000/10s --log-level warning --state-out "$WORK/state.json" "${flags[@]}" >"$WORK/sandbox.log" 2>&1 &
+    --rate-limit 2000/10s --log-level warning --state-out "$WORK/state.json" "${flags[@]}" ${ROSTER[@]+"${ROSTER[@]}"} >"$WORK/sandbox.log" 2>&1 &
   SANDBOX_PID=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/time" >/dev/null && break; sleep 0.1; done
   "$BIN" run --db "$WORK/run.sqlite" --base-url "http://127.0.0.1:$PORT" --rate 1900/10s --limit "$JOBS" \
@@ -59,7 +67,10 @@ stopped = "" if not ended or ended.group(1) == "finished in" else " STOPPED: " +
 peak = re.search(r"peak in flight (\d+)", out)
 ceiling = " (hit --concurrency)" if "latency limited the rate" in out else ""
 rate = (n - 1) / ((last - first) / 1000) if n > 1 and last > first else 0
+refused = state.get("by_status", {}).get("400", 0)
+waited = re.search(r"emails: (\d+) handovers? \((\d+) applied", out)
+extra = f"  400s {refused}, handovers {waited.group(2)}/{waited.group(1)} applied after their giver" if waited else ""
 print(f"{label:<28} {n:>9,} {rate:>8.1f} {rate / 190 * 100:>8.1f}% {wall:>5.0f}s {state['rate_limited']:>6} "
-      f"{peak.group(1) if peak else '?'}{ceiling}{stopped}")
+      f"{peak.group(1) if peak else '?'}{ceiling}{stopped}{extra}")
 PY
 done

@@ -108,6 +108,15 @@ public final class RunningSandbox: Sendable {
         ledger.withLock { $0.snapshot() }
     }
 
+    /// Test hook: the platform changes a participant's email outside any PATCH this sandbox receives (support
+    /// freed an address for someone else), as Zero Hash's record would change behind a backfill's back. The old
+    /// address becomes free; the new one must not be someone else's. Returns false when the participant is unknown
+    /// or the address is taken.
+    @discardableResult
+    public func changeEmail(of participantCode: String, to email: String) -> Bool {
+        ledger.withLock { $0.changeEmail(of: participantCode, to: email) }
+    }
+
     /// Writes `snapshot()` as JSON to `path`.
     public func writeState(to path: String) throws {
         try snapshot().write(to: path)

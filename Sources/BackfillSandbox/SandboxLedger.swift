@@ -194,6 +194,18 @@ struct SandboxLedger: Sendable {
         return .ok(response, replayed: false)
     }
 
+    /// `RunningSandbox.changeEmail(of:to:)`.
+    mutating func changeEmail(of code: String, to email: String) -> Bool {
+        guard var record = participants[code] else { return false }
+        let key = EmailKey(email)
+        if let owner = emailOwners[key], owner != code { return false }
+        if let old = record.fields[.email].map(EmailKey.init), emailOwners[old] == code { emailOwners[old] = nil }
+        emailOwners[key] = code
+        record.fields[.email] = email
+        participants[code] = record
+        return true
+    }
+
     /// Counts the answer an outcome gives.
     mutating func count(_ outcome: PatchOutcome) {
         switch outcome {

@@ -157,3 +157,24 @@ extension RateLimit: ExpressibleByArgument {
         self.init(parsing: argument)
     }
 }
+
+/// `--watch US-NY` (repeatable): the jurisdictions whose moves into and out of `status`, `report --moves` and the
+/// page count.
+struct WatchOptions: ParsableArguments {
+    @Option(name: .customLong("watch"),
+            help: ArgumentHelp("A jurisdiction to count moves into and out of: an ISO 3166-2 code (repeatable; default US-NY).",
+                               valueName: "code"))
+    var codes: [String] = []
+
+    /// The codes, checked against ISO 3166-2 and upper-cased; `US-NY` when none is given.
+    func jurisdictions() throws -> [String] {
+        guard !codes.isEmpty else { return ["US-NY"] }
+        return try codes.map { given in
+            let code = given.trimmingCharacters(in: .whitespaces).uppercased()
+            guard ISO3166.subdivision(code: code) != nil else {
+                throw ValidationError("--watch '\(given)': expected an ISO 3166-2 code such as US-NY or IN-MH")
+            }
+            return code
+        }
+    }
+}

@@ -99,6 +99,17 @@ struct ExplainCommand: ParsableCommand {
             if !job.emailConflictWith.isEmpty {
                 print("  held: the same folded email as \(job.emailConflictWith.joined(separator: ", ")) (emails are unique per platform)")
             }
+            if !job.emailCycleWith.isEmpty {
+                print("  held: \(EmailRules.cycleMessage(others: job.emailCycleWith))")
+            }
+            for h in job.waitsFor {
+                let step = h.step > 0 ? " step \(h.step)" : ""
+                print("  waits for: \(h.participantCode)\(step) to give up \(h.email) (\(h.stateOnTarget?.rawValue ?? "not sent") there)\(h.stateOnTarget == .failed || h.stateOnTarget == .held ? ": this job is blocked until it succeeds" : "")")
+            }
+            for h in job.waitedOnBy {
+                let step = h.step > 0 ? " step \(h.step)" : ""
+                print("  waited on by: \(h.participantCode)\(step), which takes \(h.email) once this job succeeds (\(h.stateOnTarget?.rawValue ?? "not sent") there)")
+            }
         }
     }
 }

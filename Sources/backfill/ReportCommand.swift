@@ -21,6 +21,11 @@ struct ReportCommand: ParsableCommand {
             --summary and the page group messages by template: participant codes, request_ids, emails, numbers and
             the values row checks quote become {participant_code}, {request_id}, {email}, {n} and {value}, so one
             kind of answer is one line with its count and an example participant.
+            --moves lists every change of jurisdiction in the participants' accepted histories, one CSV row each:
+            participant_code, platform_updated_at, from, to (ISO 3166-2 where known, else the country, under
+            zerohash; country/state under ndax), direction_<code> (into, out_of) per --watch jurisdiction
+            (default US-NY), and the participant's state on the target (sent, pending, held, failed). It holds
+            jurisdictions only, never a street, city or zip; ingest refuses it.
             --html writes one page to decide the next step from: what each group needs with the exact command,
             throughput against --rate and the API's limit, latency (log scale, slow tail), error classes, the
             first 200 failed and held participants and rejected rows, and the runs.
@@ -30,6 +35,7 @@ struct ReportCommand: ParsableCommand {
               backfill report --summary
               backfill report --summary --json --top 20 --db run1.sqlite
               backfill report --html report.html --redact
+              backfill report --moves --output moves.csv --watch US-NY --watch US-CA
             """
     )
 
@@ -40,10 +46,15 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Export failed and held participants and unusable rejected rows.")
     var failures = false
 
+    @Flag(help: "List every change of jurisdiction (CSV), with the direction into and out of each --watch jurisdiction.")
+    var moves = false
+
+    @OptionGroup var watch: WatchOptions
+
     @Option(help: ArgumentHelp("With --failures: csv or jsonl.", valueName: "format"))
     var format = Given(FailureFormat.csv)
 
-    @Option(help: ArgumentHelp("With --failures: write here (mode 0600) instead of standard output.", valueName: "file"))
+    @Option(help: ArgumentHelp("With --failures or --moves: write here (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
 
     @Flag(help: "Counts, messages grouped by template (top per class, one example participant each), attempts per job, each run's achieved rate against its --rate, latency percentiles, rejected rows (the default).")
@@ -62,10 +73,11 @@ struct ReportCommand: ParsableCommand {
     var redact = false
 
     func validate() throws {
-        let modes = [failures, summary, html != nil].filter { $0 }.count
-        if modes > 1 { throw ValidationError("choose one of --failures, --summary, --html") }
+        let modes = [failures, summary, html != nil, moves].filter { $0 }.count
+        if modes > 1 { throw ValidationError("choose one of --failures, --summary, --html, --moves") }
         _ = try failureFormat()
-        if output != nil && !failures { throw ValidationError("--output goes with --failures (--html takes its own file)") }
+        _ = try watch.jurisdictions()
+        if output != nil && !failures && !moves { throw ValidationError("--output goes with --failures or --moves (--html takes its own file)") }
         if json && (failures || html != nil) { throw ValidationError("--json goes with --summary") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
     }
@@ -80,7 +92,14 @@ struct ReportCommand: ParsableCommand {
             let queue = try database.open(.readOnly)
             let explicit = try target.explicitTarget()
             let scope = try queue.read { try TargetScope.resolve($0, target: explicit) }
-            if failures {
+            if moves {
+                printError(scope.headline)
+                let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()
+                let report = MovesReport(watch: try watch.jurisdictions())
+                let count = try queue.read { try report.write($0, to: sink, scope: scope) }
+                try sink.close()
+                if let output { print("\(output): \(count) moves") }
+            } else if failures {
                 // The first line names the target on standard error, so the export itself stays a clean ingest input.
                 printError(scope.headline)
                 let sink = try output.map(ReportSink.init(path:)) ?? ReportSink.standardOutput()

@@ -239,8 +239,12 @@ enum RunSummaryText {
         if s.echoMismatches > 0 {
             lines.append("  echo mismatches: \(s.echoMismatches) job\(s.echoMismatches == 1 ? "" : "s") succeeded but the answer echoed another value than the one sent (backfill status, backfill explain CODE)")
         }
+        if let line = s.emailRules.line { lines.append("  " + line + " (backfill report --summary groups them)") }
+        if s.deferred > 0 {
+            lines.append("  email already used: \(s.deferred) job\(s.deferred == 1 ? "" : "s") waited for every other job of the run, then went once more with the same request_id")
+        }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
-        let jobs = JobStatus.latest.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
+        let jobs = s.jobs.states.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
         let unit = s.mode == .history ? "step" : "job"
         lines.append("  \(unit)s on \(s.target): \(jobs)")
         let left = s.left

@@ -47,6 +47,10 @@ struct RunOutput: Sendable {
             s.mode == .history ? "steps" : "jobs": .fields(Self.fields(s.jobs)),
             "left": .int(s.left.total), "echo_mismatches": .int(s.echoMismatches),
         ]
+        if !s.emailRules.isEmpty, let encoded = try? JSONEncoder().encode(s.emailRules), let rules = try? JSONParser.parse(Array(encoded)) {
+            f["email_rules"] = rules
+        }
+        f["deferred"] = .int(s.deferred)
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
         if let o = s.clockOffsetMilliseconds { f["clock_offset_ms"] = .int(Int(o)) }
         switch s.ending {

@@ -16,6 +16,7 @@ struct StatusCommand: ParsableCommand {
               backfill status
               backfill status --env prod
               backfill status --base-url http://127.0.0.1:8080 --db run1.sqlite --json
+              backfill status --watch US-NY --watch US-CA
             """
     )
 
@@ -26,13 +27,19 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var watch: WatchOptions
+
+    func validate() throws {
+        _ = try watch.jurisdictions()
+    }
+
     func run() throws {
         let (summary, scope) = try reportingErrors {
             let queue = try database.open(.readOnly)
             let target = try self.target.explicitTarget()
             return try queue.read { db in
                 let scope = try TargetScope.resolve(db, target: target)
-                return (try StatusSummary.read(db, scope: scope), scope)
+                return (try StatusSummary.read(db, scope: scope, watch: try watch.jurisdictions()), scope)
             }
         }
         if json {
@@ -44,7 +51,8 @@ struct StatusCommand: ParsableCommand {
         // The same first line as every other read command: a target named but never sent to says so.
         print(scope.headline)
         print("contract: \(summary.contract) (\(summary.contract.summary))")
-        let states = JobStatus.all(summary.mode)
+        // Latest mode counts `blocked` too when an email handover blocks a taker.
+        let states = summary.jobs.states
         if let participants = summary.participantStates {
             print("steps: \(summary.jobs.total) (history mode: one PATCH per change, each after the one before it)")
             for state in states {
@@ -68,10 +76,12 @@ struct StatusCommand: ParsableCommand {
         if summary.echoMismatches > 0 {
             print(EchoMismatch.line(jobs: summary.echoMismatches, fields: summary.echoMismatchFields))
         }
+        if let line = summary.emailRules.line { print(line) }
+        if summary.moves.moves > 0 { print(summary.moves.line + "; backfill report --moves lists them") }
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {
-                let counts = states.map { "\($0.rawValue) \(t.jobs[$0])" }.joined(separator: ", ")
+                let counts = t.jobs.states.map { "\($0.rawValue) \(t.jobs[$0])" }.joined(separator: ", ")
                 print("  \(t.name)\(t.name == summary.target ? " (shown above)" : ""): \(counts)")
             }
         }

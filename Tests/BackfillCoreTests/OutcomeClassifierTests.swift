@@ -40,7 +40,6 @@ struct OutcomeClassifierTests {
         APIMessage.cannotUpdate(["nickname", "dob"]),
         APIMessage.noDataSegment,
         "platform_updated_at is required",
-        "email is already used by another participant of this platform",
         "Request body must be a JSON object",
     ])
     func otherBodyRefusalsFailAsValidation(message: String) {

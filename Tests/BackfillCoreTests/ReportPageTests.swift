@@ -67,7 +67,7 @@ struct ReportPageTests {
         let fixture = try ReportFixture(scratch: scratch)
         let html = try page(fixture.queue)
         let reader = parse(html)
-        #expect(reader.sections == ["headline", "outcomes", "sends", "latency", "errors", "failed", "held", "rejected", "runs"])
+        #expect(reader.sections == ["headline", "outcomes", "sends", "latency", "errors", "failed", "held", "rejected", "emails", "moves", "runs"])
         let headline = try section(html, "headline")
         #expect(headline.contains("updated (succeeded)"))
         for command in [

@@ -27,6 +27,9 @@ struct FoldPass {
         var rows: [Fold.Row]
         var latest: Fold.Result?
         var steps: HistorySteps.Result?
+        /// Latest mode: the addresses the participant gave up (history mode's steps carry their emails).
+        var releases: [EmailRelease] = []
+        var moves: [JurisdictionMove] = []
     }
 
     let fold: Fold
@@ -45,19 +48,22 @@ struct FoldPass {
                     return Fold.Row(file: file?.name ?? "file \(r.fileID)", line: r.line, platformUpdatedAt: r.platformUpdatedAt,
                                     values: values, rejection: r.rejection)
                 }
+                let moves = ParticipantTimeline.moves(rows, contract: fold.rules.contract)
                 return mode == .history
-                    ? Folded(code: p.code, rows: rows, latest: nil, steps: history.build(participantCode: p.code, rows: rows))
-                    : Folded(code: p.code, rows: [], latest: fold.fold(participantCode: p.code, rows: rows), steps: nil)
+                    ? Folded(code: p.code, rows: rows, latest: nil, steps: history.build(participantCode: p.code, rows: rows), moves: moves)
+                    : Folded(code: p.code, rows: [], latest: fold.fold(participantCode: p.code, rows: rows), steps: nil,
+                             releases: ParticipantTimeline.releases(rows), moves: moves)
             }
         }
         var finished = false
         defer { if !finished { stage.cancel() } }
         var counts = Counts()
-        let (jobs, steps, documents) = (reader.jobs, reader.steps, reader.documents)
+        let (jobs, steps, documents, timeline) = (reader.jobs, reader.steps, reader.documents, reader.timeline)
         let listsIDChanges = !fold.rules.contract.sendsIDChanges
         func write(_ batch: [Folded]) throws {
             for p in batch {
                 counts.participants += 1
+                try timeline.write(participantCode: p.code, releases: p.releases, moves: p.moves)
                 if let history = p.steps {
                     let written = try steps.write(history.draft) { fold.fold(participantCode: p.code, rows: p.rows).draft }
                     counts.created += written.created

@@ -83,6 +83,7 @@ final class CSVRowSource: RowSource {
         if let marked = names.first(where: { ReportColumn.name($0) == ReportColumn.redacted }) {
             throw ReportColumn.redactedError(at: location, column: marked)
         }
+        if ReportColumn.isMovesReport(names) { throw ReportColumn.movesError(at: location) }
         columns = names.map { ($0, resolver.resolve($0)) }
         markIndexes = (names.firstIndex { ReportColumn.name($0) == ReportColumn.row },
                        names.firstIndex { ReportColumn.name($0) == ReportColumn.state })

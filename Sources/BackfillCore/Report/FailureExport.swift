@@ -174,7 +174,7 @@ public struct FailureExport: Sendable {
         let rejectedSources = Set(p.rejected.compactMap(\.rejectedRow))
         let other = p.holds.filter { !rejectedSources.contains($0.source) }
         guard !other.isEmpty || p.emailConflict || p.rejected.isEmpty else { return nil }
-        var reasons = other.map { "\($0.source): \($0.message)" }
+        var reasons = other.map { $0.source.isEmpty ? $0.message : "\($0.source): \($0.message)" }
         if p.emailConflict {
             var others: [String] = []
             if let email = p.email {
@@ -186,7 +186,8 @@ public struct FailureExport: Sendable {
         if !p.rejected.isEmpty {
             // Its rejected rows follow with their own reasons; this row says what else holds it.
             let holdClass: HoldClass = other.contains { $0.kind.holdClass == .validation } ? .validation
-                : other.isEmpty ? .duplicateEmail : .segment
+                : other.isEmpty ? .duplicateEmail
+                : other.allSatisfy { $0.kind == .emailCycle } ? .emailCycle : .segment
             row.errorClass = holdClass.rawValue
         }
         row.message = (row.stepNote.map { ["\($0) held"] } ?? []).joined() + (row.stepNote == nil ? "" : ": ")

@@ -30,7 +30,7 @@ public struct HTMLReport: Sendable {
     public var database: String?
 
     /// The page's sections, by element id, in order.
-    public static let sectionIDs = ["headline", "outcomes", "sends", "latency", "errors", "failed", "held", "rejected", "runs"]
+    public static let sectionIDs = ["headline", "outcomes", "sends", "latency", "errors", "failed", "held", "rejected", "emails", "moves", "runs"]
 
     public init(redact: Bool = false, heldLimit: Int = 200, failedLimit: Int = 200, rejectedLimit: Int = 200,
                 templatesPerClass: Int = 5, database: String? = nil) {
@@ -64,6 +64,8 @@ public struct HTMLReport: Sendable {
         body.append(section("failed", "Failed participants", failed(summary, lists.failed, advice: advice)))
         body.append(section("held", "Held participants", held(summary, lists, advice: advice)))
         body.append(section("rejected", "Rejected input rows", rejectedSection(summary, rejected, advice: advice)))
+        body.append(section("emails", "Email handovers", emailSection(summary, advice: advice)))
+        body.append(section("moves", "Jurisdiction moves", movesSection(summary, advice: advice)))
         body.append(section("runs", "Runs", runs(summary)))
 
         let html = HTML(
@@ -206,6 +208,37 @@ public struct HTMLReport: Sendable {
         if let last = s.runs.last, let reason = last.stopReason, last.exitCode == 1 || last.stoppedByAnswer {
             nodes.append(H.p([H.text("The last run (#\(last.id)) stopped: "), H.el("b", text: scrub(reason))], class: "alert"))
         }
+        return nodes
+    }
+
+    /// The three outcomes of the email rules: handovers applied in order (or blocked), cycles held, and addresses
+    /// held by someone the input does not show.
+    private func emailSection(_ s: ReportSummary, advice: ReportAdvice) -> [HNode] {
+        let e = s.emailRules
+        guard !e.isEmpty else { return [H.p([H.text("No participant takes an address another gives up, and no answer said an email was already used.")])] }
+        let rows: [[HNode]] = [
+            [H.text("handed over in order (the taker after its giver)"), H.text(HTMLText.count(e.handedOver)), H.text("–")],
+            [H.text("blocked: the giver failed or is held"), H.text(HTMLText.count(e.blocked)),
+             H.text("fix or retry the giver; its takers follow (backfill explain CODE names it)")],
+            [H.text("held in an email cycle (a swap)"), H.text(HTMLText.count(e.cycleParticipants)),
+             H.text(advice.held(.emailCycle).words)],
+            [H.text("held by someone outside the input, applied when sent again"), H.text(HTMLText.count(e.resentAfterWait)), H.text("–")],
+            [H.text("email_taken: refused again after every other job"), H.text(HTMLText.count(e.emailTaken)),
+             H.text(EmailRules.emailTakenAdvice)],
+        ]
+        return [H.table(["outcome", "count", "what it needs"], rows, numeric: [1])]
+    }
+
+    /// How many moved, and into and out of the watched jurisdictions; jurisdictions only.
+    private func movesSection(_ s: ReportSummary, advice: ReportAdvice) -> [HNode] {
+        let m = s.moves
+        var nodes = [H.p([H.text("\(HTMLText.count(m.moves)) change\(m.moves == 1 ? "" : "s") of jurisdiction by \(HTMLText.count(m.participants)) participant\(m.participants == 1 ? "" : "s") in the accepted histories.")])]
+        if !m.watched.isEmpty {
+            nodes.append(H.table(["jurisdiction", "into", "out of"],
+                                 m.watched.map { [H.code($0.jurisdiction), H.text(HTMLText.count($0.into)), H.text(HTMLText.count($0.outOf))] },
+                                 numeric: [1, 2]))
+        }
+        if m.moves > 0 { nodes.append(commands([advice.command("report", "--moves", "--output", "moves.csv")])) }
         return nodes
     }
 

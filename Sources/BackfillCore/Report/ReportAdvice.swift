@@ -98,6 +98,8 @@ public struct ReportAdvice: Sendable {
         case .idempotencyConflict:
             return Step(words: "look at the participant's history, then re-ingest its data (a new job gets a new request_id)",
                         commands: [explain])
+        case .emailTaken:
+            return Step(words: EmailRules.emailTakenAdvice, commands: [explain, command("retry", "--class", errorClass.rawValue), resume])
         case .unknownParticipant:
             return Step(words: "Zero Hash does not know these participant codes on this target (a code from another environment, or a participant not onboarded there): check the codes, then retry them once they exist",
                         commands: [explain, command("retry", "--class", errorClass.rawValue), resume])
@@ -118,6 +120,9 @@ public struct ReportAdvice: Sendable {
         case .duplicateEmail:
             return Step(words: "correct one of the emails (emails are unique per platform), ingest, run again",
                         commands: [failuresExport, ingestCorrections, resume])
+        case .emailCycle:
+            return Step(words: "an email swap (or longer cycle) no order can apply: have the platform approve an interim address (one nobody has) for one participant of each cycle, export that change as its latest row, ingest it, run again; `explain` names the others of the cycle",
+                        commands: [explain(nil), ingestCorrections, resume])
         case .validation:
             return Step(words: "fix the values of the rejected rows: export them, correct the cells, ingest the file, run again",
                         commands: [failuresExport, ingestCorrections, resume])

@@ -14,6 +14,8 @@ extension ReportSummary {
         if documentNeeds > 0 {
             lines.append(DocumentNeed.line(count: documentNeeds))
         }
+        if let line = emailRules.line { lines.append(line) }
+        if moves.moves > 0 { lines.append(moves.line + " (backfill report --moves lists them)") }
         if echoMismatches > 0 {
             lines.append(EchoMismatch.line(jobs: echoMismatches, fields: echoMismatchFields))
             for e in echoExamples {

@@ -116,6 +116,10 @@ public struct ReportSummary: Sendable, Encodable {
     public var echoMismatches = 0
     public var echoMismatchFields = 0
     public var echoExamples: [EchoExample] = []
+    /// Email handovers, cycles and addresses held outside the input (the three outcomes of the email rules).
+    public var emailRules = EmailRuleCounts()
+    /// Jurisdiction moves, and into and out of the watched jurisdictions (US-NY).
+    public var moves = MoveCounts(moves: 0, participants: 0, watched: [])
 
     /// One field a 200 echoed with another value (masked under `--redact`).
     public struct EchoExample: Sendable, Encodable, Equatable {
@@ -124,7 +128,7 @@ public struct ReportSummary: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case target, contract, documentNeeds = "needsDocument", echoMismatches, echoMismatchFields, echoExamples, jobs, steps, errorsByClass, failedByClass, heldByClass, topMessages, attemptsPerJob,
+        case target, contract, documentNeeds = "needsDocument", emailRules, moves, echoMismatches, echoMismatchFields, echoExamples, jobs, steps, errorsByClass, failedByClass, heldByClass, topMessages, attemptsPerJob,
              attemptsByOutcome, runs, runSeconds, achievedRate, latency, rejectedRows
     }
 
@@ -135,6 +139,8 @@ public struct ReportSummary: Sendable, Encodable {
         try c.encode(contract, forKey: .contract)
         if contract == .zerohash { try c.encode(documentNeeds, forKey: .documentNeeds) }
         try c.encode(echoMismatches, forKey: .echoMismatches)
+        try c.encode(emailRules, forKey: .emailRules)
+        try c.encode(moves, forKey: .moves)
         try c.encode(echoMismatchFields, forKey: .echoMismatchFields)
         try c.encode(echoExamples, forKey: .echoExamples)
         try c.encode(jobs, forKey: mode == .history ? .steps : .jobs)
@@ -211,7 +217,10 @@ public struct ReportSummary: Sendable, Encodable {
                 }
                 return EchoExample(participantCode: e.participantCode, mismatch: m)
             })
-        return (summary, latencies)
+        var made = summary
+        made.emailRules = status.emailRules
+        made.moves = status.moves
+        return (made, latencies)
     }
 
     /// The `top` largest templates of each class, largest first overall. `example` is one of the messages as it

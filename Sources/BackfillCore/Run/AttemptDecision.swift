@@ -6,11 +6,16 @@ public enum AttemptDecision {
     ///   - now: wall clock, epoch ms.
     ///   - pauseEnd: when the pacer resumes after a 429, epoch ms.
     ///   - random: `0..<1`, for the backoff's jitter.
+    ///   - deferred: the job was refused for an email another participant holds once already, and waited for the
+    ///     rest of the run; a second refusal fails it.
     public static func decide(outcome: Outcome, attemptsBefore: Int, policy: RetryPolicy, now: Int64,
-                              pauseEnd: Int64?, random: Double) -> (outcome: AttemptOutcome, transition: JobTransition) {
+                              pauseEnd: Int64?, random: Double, deferred: Bool = false) -> (outcome: AttemptOutcome, transition: JobTransition) {
         switch outcome {
         case .succeeded:
             return (.succeeded, .succeeded)
+        case .failed(.emailTaken) where !deferred:
+            // The holder may be a participant this run changes later: wait for every other job, then once more.
+            return (.retry, .deferred)
         case .failed:
             return (.failed, .failed)
         case .retry(_, let retryAfter):

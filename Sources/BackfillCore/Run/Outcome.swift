@@ -38,6 +38,15 @@ public enum OutcomeClassifier {
     ///     answer (a wrong route) still stops the run; a 500 is not retried automatically (`retry --class server`
     ///     is the operator's choice); a 502, 503 (`zh-allow-retry: true`) or 504 is retried with the same request id.
     ///   - notFoundIsRoute: `GET /time` answered 404, so the base URL's path is wrong: a 404 stops the run.
+    /// A 400 that says another participant of the platform holds the email sent ("email is already used by
+    /// another participant of this platform", or the same said with "in use" or "taken").
+    public static func isEmailInUse(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        guard lower.contains("email") else { return false }
+        return lower.contains("already used") || lower.contains("already in use") || lower.contains("in use by")
+            || lower.contains("already taken") || lower.contains("already exists")
+    }
+
     public static func classify(status: Int?, message: String?, body: [UInt8]? = nil, retryAfter: Duration?,
                                 failure: TransportFailure?, contract: Contract = .ndax, notFoundIsRoute: Bool = false) -> Outcome {
         guard let status else {
@@ -55,6 +64,7 @@ public enum OutcomeClassifier {
         case 400:
             if text.contains("is not a customer") { return .failed(.notCustomer) }
             if text.hasPrefix("Data segment validation failed") { return .failed(.segment) }
+            if Self.isEmailInUse(text) { return .failed(.emailTaken) }
             // The seed: a request_id reused with another payload, or a payload reused under another request_id.
             if text.range(of: "request_id", options: .caseInsensitive) != nil
                 || text.range(of: "idempoten", options: .caseInsensitive) != nil {

@@ -18,6 +18,11 @@ public struct RunSummary: Sendable {
     public var succeeded = 0
     public var failed = 0
     public var retried = 0
+    /// Answers "email already used by another participant" that made a job wait for the rest of the run (sent
+    /// once more at the end: `email_taken` if refused again).
+    public var deferred = 0
+    /// Email handovers, cycles and addresses held outside the input on the target, once the run is over.
+    public var emailRules = EmailRuleCounts()
     public var rateLimited = 0
     /// Answers (200) that echoed a field with another value than the one sent (`EchoCheck`).
     public var echoMismatches = 0

@@ -77,6 +77,7 @@ public enum Runner {
             summary.mode = store.mode
             summary.left = try store.left(now: EpochClock.milliseconds())
             summary.failedByClass = try store.failedByClass()
+            summary.emailRules = try store.emailRules()
         } catch {
             try? store.endRun(runID, now: EpochClock.milliseconds(), exitCode: 1, stop: RunStop(.error, "\(error)"))
             throw error

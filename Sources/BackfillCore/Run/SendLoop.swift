@@ -410,7 +410,7 @@ public struct SendLoop: Sendable {
         }
         let decision = AttemptDecision.decide(outcome: outcome, attemptsBefore: job.attempts, policy: settings.retry,
                                               now: wallNow, pauseEnd: pauseEnd(now: now, wallNow: wallNow),
-                                              random: random.nextUnit())
+                                              random: random.nextUnit(), deferred: job.deferred)
         switch decision.transition {
         case .succeeded:
             summary.succeeded += 1
@@ -419,6 +419,8 @@ public struct SendLoop: Sendable {
         case .pending(_, let counts):
             mayClaimAgain()
             if counts { summary.retried += 1 }
+        case .deferred:
+            summary.deferred += 1
         }
         records.append(AttemptRecord(
             jobID: job.id, number: job.attempts + 1, requestID: job.requestID, startedAt: answer.startedAt,
@@ -434,6 +436,8 @@ public struct SendLoop: Sendable {
                           message: StopReason.message(errorClass, status: answer.status, apiMessage: classified.message)), &actions)
         } else if !succeeded, let latest = latestSuccessStart, startedAt < latest {
             // Overtaken: a request started after this one has succeeded. Neither counts nor breaks a streak.
+        } else if case .deferred = decision.transition {
+            // One participant's email held by another: a fact about that participant, not a streak of the API's.
         } else if !succeeded, answer.status != 429 {
             // "503 {message}", or the transport failure's own words ("no answer from ... within --timeout ...").
             let key = answer.status.map { "\($0)" + (classified.message.map { " \($0)" } ?? "") } ?? classified.message ?? "no answer"

@@ -49,7 +49,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.events = events
         metrics = events.metrics.map { RunMetrics(factory: $0, target: store.target.name) }
         var settings = SendLoop.Settings(configuration)
-        settings.claimAfterSuccess = store.mode == .history
+        settings.claimAfterSuccess = store.mode == .history || store.hasHandovers
         loop = SendLoop(settings: settings)
         let count = min(configuration.concurrency, max(2, ProcessInfo.processInfo.activeProcessorCount * 2))
         workers = (0..<count).map { DispatchQueue(label: "backfill.run.worker.\($0)") }

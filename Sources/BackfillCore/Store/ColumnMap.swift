@@ -67,6 +67,21 @@ package enum ReportColumn {
         ColumnResolver.normalize(sourceName)
     }
 
+    /// The columns of `backfill report --moves` after `participant_code` and `platform_updated_at`.
+    package static let movesColumns = ["from", "to"]
+
+    /// A header with `from` and `to` beside `participant_code`: the jurisdiction moves report.
+    package static func isMovesReport(_ names: [String]) -> Bool {
+        let normalized = Set(names.map(name))
+        return normalized.contains("participant_code") && movesColumns.allSatisfy(normalized.contains)
+    }
+
+    /// The file-level error for the moves report.
+    package static func movesError(at location: String) -> BackfillError {
+        BackfillError("moves_report",
+                      "\(location): this is a jurisdiction moves report (backfill report --moves: columns from and to), not a changes file: it holds no changes to send, so nothing was ingested; ingest the platform's export instead")
+    }
+
     /// The file-level error for a redacted report.
     package static func redactedError(at location: String, column: String) -> BackfillError {
         BackfillError("redacted_report",

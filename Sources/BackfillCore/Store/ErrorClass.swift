@@ -10,6 +10,9 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable, SQLWord, Databa
     case notCustomer = "not_customer"
     /// 403 "... is not allowed to submit/update customers", a 403 that is not the API's JSON, and other 403s.
     case forbidden
+    /// 400 "email is already used by another participant": sent once more after every other job of the run on
+    /// the target had been answered, and refused again. Someone the input does not show holds the address.
+    case emailTaken = "email_taken"
     /// 400 about request_id / payload reuse.
     case idempotencyConflict = "idempotency_conflict"
     /// 401.

@@ -55,6 +55,12 @@ public struct Explanation: Sendable, Codable {
         public var holdReasons: [HoldReason]
         /// Other participants whose folded email is the same.
         public var emailConflictWith: [String]
+        /// The other participants of an email cycle (a swap) that holds the job.
+        public var emailCycleWith: [String] = []
+        /// Email handovers: the jobs of other participants this one waits for (it takes an address they give up)...
+        public var waitsFor: [EmailHandover] = []
+        /// ...and those that wait for it.
+        public var waitedOnBy: [EmailHandover] = []
         /// History mode: the step's place in the participant's sequence (1-based); 0 in latest mode.
         public var step: Int
         /// History mode: the single corrective PATCH (latest mode's fold) held for `retry --as-latest`.
@@ -72,6 +78,26 @@ public struct Explanation: Sendable, Codable {
             case requestID = "request_id"
             case holdReasons = "hold_reasons"
             case emailConflictWith = "email_conflict_with"
+            case emailCycleWith = "email_cycle_with"
+            case waitsFor = "waits_for"
+            case waitedOnBy = "waited_on_by"
+        }
+    }
+
+    /// One email handover seen from one side: the other participant, its job (step), the address, and where that
+    /// job stands on the target of the first line.
+    public struct EmailHandover: Sendable, Codable, Equatable {
+        public var participantCode: String
+        public var jobID: Int64
+        public var step: Int
+        public var email: String
+        public var stateOnTarget: JobStatus?
+
+        enum CodingKeys: String, CodingKey {
+            case step, email
+            case participantCode = "participant_code"
+            case jobID = "job_id"
+            case stateOnTarget = "state_on_target"
         }
     }
 
@@ -140,8 +166,23 @@ public struct Explanation: Sendable, Codable {
             }
             return JobVersion(id: job.id, state: job.state, sends: sends, isCurrent: job.isCurrent,
                               requestID: job.requestID, body: job.body.map { String(decoding: $0, as: UTF8.self) },
-                              holdReasons: try job.decodedHoldReasons(), emailConflictWith: conflicts, step: job.step,
-                              corrective: job.corrective, platformUpdatedAt: job.platformUpdatedAt, stateOnTarget: nil)
+                              holdReasons: try job.decodedHoldReasons(), emailConflictWith: conflicts,
+                              emailCycleWith: job.emailCycle.map { $0.components(separatedBy: ", ") } ?? [],
+                              step: job.step, corrective: job.corrective, platformUpdatedAt: job.platformUpdatedAt, stateOnTarget: nil)
+        }
+        // Email handovers of the current jobs, each side with its state on the target.
+        let handover = { (mine: String, other: String) in scope.sql("""
+            SELECT h.\(mine) AS mine, o.participant_code, o.id, o.step, h.email, o.state
+            FROM email_handover h JOIN target_job o ON o.id = h.\(other)
+            WHERE h.\(mine) IN (SELECT id FROM job WHERE participant_code = ? AND is_current = 1)
+            ORDER BY o.participant_code, o.step
+            """) }
+        for (sql, waits) in [(handover("taker_job_id", "giver_job_id"), true), (handover("giver_job_id", "taker_job_id"), false)] {
+            for row in try Row.fetchAll(db, sql: sql, arguments: [code]) {
+                let other = EmailHandover(participantCode: row[1], jobID: row[2], step: row[3], email: row[4], stateOnTarget: row[5])
+                guard let i = jobs.firstIndex(where: { $0.id == (row[0] as Int64) }) else { continue }
+                if waits { jobs[i].waitsFor.append(other) } else { jobs[i].waitedOnBy.append(other) }
+            }
         }
         let documentNeed = try DocumentNeedReads.of(db, participantCode: code)
         if rows.isEmpty && jobs.isEmpty && documentNeed == nil { return nil }

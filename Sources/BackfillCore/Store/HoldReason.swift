@@ -41,19 +41,22 @@ public enum HoldKind: String, Sendable, CaseIterable, Codable, SQLWord {
     case noDataSegment = "no_data_segment"
     /// History mode: a row older than a step already sent changes the history (`retry --as-latest`).
     case outOfOrder = "out_of_order"
+    /// A cycle of email handovers (a swap): no order applies it (`job.email_cycle` names the others).
+    case emailCycle = "email_cycle"
 
     /// How reports group the hold: segment rule failures, or a validation problem to fix in the data.
     public var holdClass: HoldClass {
         switch self {
         case .segment, .noDataSegment: .segment
         case .rejectedRow, .outOfOrder: .validation
+        case .emailCycle: .emailCycle
         }
     }
 
     /// Whether the message names no value of the participant's (purge keeps such messages).
     public var messageHoldsNoValue: Bool {
         switch self {
-        case .segment, .noDataSegment: true
+        case .segment, .noDataSegment, .emailCycle: true
         case .rejectedRow, .outOfOrder: false
         }
     }
@@ -65,6 +68,8 @@ public enum HoldClass: String, Sendable, CaseIterable, SQLWord {
     case validation
     case segment
     case duplicateEmail = "duplicate_email"
+    /// A swap (or longer cycle) of emails between participants.
+    case emailCycle = "email_cycle"
 }
 
 /// What a row of the failures export is (`backfill_state`): a rejected input row, or a participant whose current job
@@ -75,4 +80,16 @@ public enum ExportState: String, Sendable, CaseIterable, Codable {
     case held
     /// Under `zerohash`: an ID change that is not sent, which needs a supporting document.
     case needsDocument = "needs_document"
+}
+
+/// The words of the email rules that span participants (handovers, cycles, addresses held by someone the input
+/// does not show), shared by explain, the reports and the run summary.
+public enum EmailRules {
+    /// Why a participant of an email cycle is held, and what to do.
+    public static func cycleMessage(others: [String]) -> String {
+        "email cycle with \(others.joined(separator: ", ")): each takes an address another gives up, so no order of PATCHes applies them; have the platform approve an interim address (one nobody has) for one of them and export that change (latest mode: as its latest row, its final address following in a later export; history mode: at an instant before the swap), then ingest: the cycle resolves and the others follow it"
+    }
+
+    /// What a job that failed `email_taken` needs.
+    public static let emailTakenAdvice = "another participant holds the address at Zero Hash (not one this run changes): `GET /participants/{email}` names the holder; once the address is free, `retry --class email_taken`, or export an approved address for this participant and ingest it"
 }

@@ -56,6 +56,8 @@ package struct FoldReader {
     package let steps: HistoryWriter
     /// ID changes the contract does not send.
     package let documents: DocumentNeedWriter
+    /// Released emails and jurisdiction moves.
+    package let timeline: TimelineWriter
     private let db: Database
     private let query: FastStatement
     private let jobIndexes: [String]
@@ -98,6 +100,7 @@ package struct FoldReader {
         jobs = try JobWriter(db, now: now, noJobsYet: noJobsYet)
         steps = try HistoryWriter(db, now: now, noJobsYet: noJobsYet)
         documents = try DocumentNeedWriter(db, now: now)
+        timeline = try TimelineWriter(db)
     }
 
     /// The next participant's rows in fold order; nil after the last.

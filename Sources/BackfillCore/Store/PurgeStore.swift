@@ -78,6 +78,9 @@ public enum PurgeStore {
                     WHERE participant_code IN (SELECT code FROM purge_participant)
                     """, arguments: [purgedReason])
                 result.jobs = db.changesCount
+                // The addresses the email rules kept: released emails go, handovers keep who waits for whom.
+                try db.execute(sql: "DELETE FROM email_release WHERE participant_code IN (SELECT code FROM purge_participant)")
+                try db.execute(sql: "UPDATE email_handover SET email = '' WHERE taker_job_id IN (\(jobs)) OR giver_job_id IN (\(jobs))")
                 let rows = scope == .all ? "1" : "participant_code IN (SELECT code FROM purge_participant)"
                 try db.execute(sql: "UPDATE input_row SET raw = NULL, norm = NULL, reject_message = NULL WHERE \(rows)")
                 result.inputRows = db.changesCount

@@ -87,7 +87,7 @@ public enum RetryStore {
             guard let stored = try TargetScope.resolve(db, target: target).stored else { return 0 }
             let (conditions, arguments) = filter.whereClause(targetID: stored.id)
             try db.execute(sql: """
-                UPDATE job_send SET state = \(SendState.pending.sql), next_attempt_at = NULL, attempts = 0, updated_at = ?
+                UPDATE job_send SET state = \(SendState.pending.sql), next_attempt_at = NULL, attempts = 0, deferred = 0, updated_at = ?
                 WHERE \(conditions)
                 """, arguments: [now] + arguments)
             return db.changesCount

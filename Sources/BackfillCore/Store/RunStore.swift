@@ -11,8 +11,12 @@ public struct ClaimedJob: Sendable, Equatable {
     public var body: [UInt8]
     /// Attempts used before this one.
     public var attempts: Int
+    /// The job was refused once already because another participant holds its email, and waited for the rest
+    /// of the run: a second such refusal fails it (`email_taken`).
+    public var deferred: Bool
 
-    public init(id: Int64, participantCode: String, requestID: String, body: [UInt8], attempts: Int) {
+    public init(id: Int64, participantCode: String, requestID: String, body: [UInt8], attempts: Int, deferred: Bool = false) {
+        self.deferred = deferred
         self.id = id
         self.participantCode = participantCode
         self.requestID = requestID
@@ -62,6 +66,9 @@ public enum JobTransition: Sendable, Equatable {
     case failed
     /// Back to pending, sendable from `notBefore` (epoch ms); `countsAttempt` is false for 429s and stops.
     case pending(notBefore: Int64?, countsAttempt: Bool)
+    /// "Email already used" from a holder the input does not show: pending, but sent again only once every other
+    /// job of the run on the target has been answered (`nextDue`), with the same request id.
+    case deferred
 }
 
 /// The run's database side, for one target: the sending rows (`job_send`) of that target, its ledger rows and
@@ -77,6 +84,8 @@ public final class RunStore: Sendable {
     /// work, claimed oldest instant first; a later step becomes sendable (a pending `job_send` row) when the
     /// step before it succeeds on this target.
     public let mode: IngestMode
+    /// Ingest planned email handovers: a giver's success may make its takers sendable.
+    public let hasHandovers: Bool
 
     private struct Cursor {
         /// Fresh jobs (never claimed for this target) are claimed in id order past this one (latest mode).
@@ -91,12 +100,38 @@ public final class RunStore: Sendable {
     /// Finds (or records) the target in the database.
     public init(database: DatabaseQueue, target: Target) throws {
         self.database = database
-        (self.target, self.mode) = try database.write { db in
-            (try TargetStore.findOrCreate(db, target, now: EpochClock.milliseconds()), try IngestMode.stored(db))
+        (self.target, self.mode, self.hasHandovers) = try database.write { db in
+            (try TargetStore.findOrCreate(db, target, now: EpochClock.milliseconds()), try IngestMode.stored(db),
+             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM email_handover)") ?? false)
         }
     }
 
     private var targetID: Int64 { target.id }
+
+    /// SQL true when job `j` (an alias) waits for no email handover on target `?1`: every giver it waits for has
+    /// succeeded there.
+    static let handoversDone = """
+        NOT EXISTS (SELECT 1 FROM email_handover h WHERE h.taker_job_id = j.id AND NOT EXISTS (
+            SELECT 1 FROM job_send gs WHERE gs.target_id = ?1 AND gs.job_id = h.giver_job_id AND gs.state = \(SendState.succeeded.sql)))
+        """
+
+    /// Makes sendable (a pending `job_send` row on this target) the takers of email handovers whose givers have
+    /// all succeeded here, whose own step before (history mode) has too, and that have no sending row yet: those
+    /// of `giver`, or every taker when nil.
+    private func releaseTakers(_ db: Database, giver: Int64?, now: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
+            SELECT ?1, j.id, \(SendState.pending.sql), 0, ?2
+            FROM job j
+            WHERE j.id IN (SELECT taker_job_id FROM email_handover WHERE ?3 IS NULL OR giver_job_id = ?3)
+              AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+              AND \(Self.handoversDone)
+              AND (j.step <= 1 OR EXISTS (
+                  SELECT 1 FROM job p JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = \(SendState.succeeded.sql)
+                  WHERE p.participant_code = j.participant_code AND p.is_current = 1 AND p.step = j.step - 1))
+            """, arguments: [targetID, now, giver])
+    }
 
     /// Recovers what a crashed run left on this target. Jobs it had started (`in_flight`: the request may have
     /// reached the server) get an `interrupted` ledger row and go first in the queue, with the same request_id
@@ -122,6 +157,7 @@ public final class RunStore: Sendable {
                 """, arguments: [now, targetID])
             let interrupted = db.changesCount
             if mode == .history { try releaseReadySteps(db, now: now) }
+            try releaseTakers(db, giver: nil, now: now)
             return interrupted
         }
     }
@@ -132,12 +168,13 @@ public final class RunStore: Sendable {
     private func releaseReadySteps(_ db: Database, now: Int64) throws {
         try db.execute(sql: """
             INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
-            SELECT ?1, n.id, \(SendState.pending.sql), 0, ?2
-            FROM job n
-            JOIN job p ON p.participant_code = n.participant_code AND p.is_current = 1 AND p.step = n.step - 1
+            SELECT ?1, j.id, \(SendState.pending.sql), 0, ?2
+            FROM job j
+            JOIN job p ON p.participant_code = j.participant_code AND p.is_current = 1 AND p.step = j.step - 1
             JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = \(SendState.succeeded.sql)
-            WHERE n.is_current = 1 AND n.state = \(JobState.pending.sql) AND n.step > 1
-              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
+            WHERE j.is_current = 1 AND j.state = \(JobState.pending.sql) AND j.step > 1
+              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+              AND \(Self.handoversDone)
             """, arguments: [targetID, now])
     }
 
@@ -151,7 +188,8 @@ public final class RunStore: Sendable {
             let due = try Int64.fetchAll(db, sql: """
                 SELECT s.job_id FROM job_send s JOIN job j ON j.id = s.job_id
                 WHERE s.target_id = ?1 AND s.state = \(SendState.pending.sql) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
-                  AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+                  AND s.deferred != 1 AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+                  AND \(Self.handoversDone)
                 ORDER BY s.next_attempt_at, s.job_id LIMIT ?3
                 """, arguments: [targetID, now, limit])
             var fresh: [Int64] = []
@@ -160,6 +198,7 @@ public final class RunStore: Sendable {
                     SELECT j.id FROM job j
                     WHERE j.is_current = 1 AND j.state = \(JobState.pending.sql) AND j.id > ?2
                       AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+                      AND NOT EXISTS (SELECT 1 FROM email_handover h WHERE h.taker_job_id = j.id)
                     ORDER BY j.id LIMIT ?3
                     """, arguments: [targetID, after, limit - due.count])
             }
@@ -186,13 +225,15 @@ public final class RunStore: Sendable {
                 SELECT s.job_id, coalesce(j.platform_updated_at, 0), s.next_attempt_at IS NOT NULL
                 FROM job_send s JOIN job j ON j.id = s.job_id
                 WHERE s.target_id = ?1 AND s.state = \(SendState.pending.sql) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?2)
-                  AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+                  AND s.deferred != 1 AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+                  AND \(Self.handoversDone)
                 ORDER BY s.next_attempt_at IS NULL, s.next_attempt_at, j.platform_updated_at, s.job_id LIMIT ?3
                 """, arguments: [targetID, now, limit]).map { Ready(id: $0[0], at: $0[1], retry: $0[2], fresh: false) }
             let fresh = try Row.fetchAll(db, sql: """
                 SELECT j.id, j.platform_updated_at FROM job j
                 WHERE j.is_current = 1 AND j.state = \(JobState.pending.sql) AND j.step = 1 AND (j.platform_updated_at, j.id) > (?2, ?3)
                   AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+                  AND NOT EXISTS (SELECT 1 FROM email_handover h WHERE h.taker_job_id = j.id)
                 ORDER BY j.platform_updated_at, j.id LIMIT ?4
                 """, arguments: [targetID, after.at, after.id, limit]).map { Ready(id: $0[0], at: $0[1], retry: false, fresh: true) }
             // Retries that waited for their backoff go first; then every ready step by its instant.
@@ -227,24 +268,34 @@ public final class RunStore: Sendable {
     private func claimedJobs(_ db: Database, _ ids: [Int64]) throws -> [ClaimedJob] {
         guard !ids.isEmpty else { return [] }
         let byID = try SQLRequest<Row>(literal: """
-            SELECT j.id, j.participant_code, j.request_id, j.body, s.attempts
+            SELECT j.id, j.participant_code, j.request_id, j.body, s.attempts, s.deferred
             FROM job j JOIN job_send s ON s.target_id = \(targetID) AND s.job_id = j.id
             WHERE j.id IN \(ids)
             """).fetchAll(db).reduce(into: [Int64: ClaimedJob]()) { out, row in
             let body: Data = row["body"]
             out[row["id"]] = ClaimedJob(id: row["id"], participantCode: row["participant_code"], requestID: row["request_id"],
-                                        body: Array(body), attempts: row["attempts"])
+                                        body: Array(body), attempts: row["attempts"], deferred: (row["deferred"] as Int) != 0)
         }
         return ids.compactMap { byID[$0] }
     }
 
-    /// When the next backed-off job becomes due, if any is waiting.
+    /// When the next backed-off job becomes due, if any is waiting. The run asks once nothing is queued or in
+    /// flight: when nothing else is pending either, the jobs deferred for an email another participant holds are
+    /// due now (each is sent once more, with the same request id).
     public func nextDue() throws -> Int64? {
-        try database.read { db in
-            try Int64.fetchOne(db, sql: """
+        try database.write { db in
+            let due = try Int64.fetchOne(db, sql: """
                 SELECT min(coalesce(s.next_attempt_at, 0)) FROM job_send s JOIN job j ON j.id = s.job_id
-                WHERE s.target_id = ? AND s.state = \(SendState.pending.sql) AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
+                WHERE s.target_id = ? AND s.state = \(SendState.pending.sql) AND s.deferred != 1
+                  AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
                 """, arguments: [targetID])
+            if let due { return due }
+            try db.execute(sql: """
+                UPDATE job_send SET deferred = 2, updated_at = ?2
+                WHERE target_id = ?1 AND state = \(SendState.pending.sql) AND deferred = 1
+                  AND job_id IN (SELECT id FROM job WHERE is_current = 1 AND state = \(JobState.pending.sql))
+                """, arguments: [targetID, EpochClock.milliseconds()])
+            return db.changesCount > 0 ? 0 : nil
         }
     }
 
@@ -285,7 +336,8 @@ public final class RunStore: Sendable {
             let update = try db.cachedStatement(sql: """
                 UPDATE job_send SET state = ?3, attempts = attempts + ?4, next_attempt_at = ?5, last_attempt_at = ?6,
                                     last_status = ?7, error_class = ?8, last_message = ?9,
-                                    response = coalesce(?10, response), updated_at = ?11
+                                    response = coalesce(?10, response), updated_at = ?11,
+                                    deferred = CASE WHEN ?12 THEN 1 ELSE deferred END
                 WHERE target_id = ?1 AND job_id = ?2
                 """)
             let mismatch = try db.cachedStatement(sql: """
@@ -298,6 +350,8 @@ public final class RunStore: Sendable {
                 FROM job p JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step = p.step + 1
                 WHERE p.id = ?2 AND p.step > 0 AND n.state = \(JobState.pending.sql)
                   AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
+                  AND NOT EXISTS (SELECT 1 FROM email_handover h WHERE h.taker_job_id = n.id AND NOT EXISTS (
+                      SELECT 1 FROM job_send gs WHERE gs.target_id = ?1 AND gs.job_id = h.giver_job_id AND gs.state = \(SendState.succeeded.sql)))
                 """)
             for r in records {
                 let capped = r.responseBody.map { Data($0.prefix(RunStore.responseCap)) }
@@ -311,12 +365,17 @@ public final class RunStore: Sendable {
                 case .succeeded: state = .succeeded
                 case .failed: state = .failed
                 case .pending(let nb, let c): state = .pending; notBefore = nb; counts = c ? 1 : 0
+                case .deferred: state = .pending
                 }
                 let response = r.transition == .succeeded ? r.responseBody.map { Data($0) } : nil
                 try update.execute(arguments: [targetID, r.jobID, state, counts, notBefore, r.startedAt, r.status,
                                                r.transition == .succeeded ? nil : r.errorClass,
-                                               r.transition == .succeeded ? nil : r.message, response, r.endedAt])
-                if mode == .history, r.transition == .succeeded { try releaseNext.execute(arguments: [targetID, r.jobID, r.endedAt]) }
+                                               r.transition == .succeeded ? nil : r.message, response, r.endedAt,
+                                               r.transition == .deferred])
+                if r.transition == .succeeded {
+                    if mode == .history { try releaseNext.execute(arguments: [targetID, r.jobID, r.endedAt]) }
+                    if hasHandovers { try releaseTakers(db, giver: r.jobID, now: r.endedAt) }
+                }
                 for m in r.echoMismatches {
                     try mismatch.execute(arguments: [r.jobID, targetID, m.field, m.sent, m.echoed, r.endedAt])
                 }
@@ -396,6 +455,11 @@ extension RunStore {
     }
 
     /// Current jobs failed on this target, by error class, largest first.
+    /// Where the email rules stand on this target.
+    public func emailRules() throws -> EmailRuleCounts {
+        try database.read { db in try EmailRuleCounts.read(db, targetID: targetID) }
+    }
+
     public func failedByClass() throws -> [(errorClass: ErrorClass, count: Int)] {
         try database.read { db in
             try Row.fetchAll(db, sql: """

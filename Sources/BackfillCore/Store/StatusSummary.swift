@@ -72,12 +72,17 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     /// fields in all.
     public var echoMismatches = 0
     public var echoMismatchFields = 0
+    /// Email handovers, cycles and addresses held outside the input, on the target (absent from JSON when none).
+    public var emailRules = EmailRuleCounts()
+    /// Jurisdiction moves in the accepted histories, and into and out of the watched jurisdictions.
+    public var moves = MoveCounts(moves: 0, participants: 0, watched: [])
 
     /// Participants (latest mode: one job each) or, in history mode, participants from `participantStates`.
     public var participants: Int { participantStates?.total ?? jobs.total }
 
     /// - Parameter scope: the target to describe; nil: the latest run's.
-    public static func read(_ db: Database, scope: TargetScope? = nil) throws -> StatusSummary {
+    /// `watch`: the jurisdictions whose moves into and out of are counted (ISO 3166-2).
+    public static func read(_ db: Database, scope: TargetScope? = nil, watch: [String] = ["US-NY"]) throws -> StatusSummary {
         let scope = try scope ?? TargetScope.resolve(db, target: nil)
         let earlier = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE is_current = 0") ?? 0
         let files = try Row.fetchOne(db, sql: """
@@ -102,6 +107,8 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         summary.documentNeeds = try DocumentNeedReads.count(db)
         (summary.echoMismatches, summary.echoMismatchFields) = try EchoMismatchReads.count(db, targetID: scope.stored?.id)
         if mode == .history { summary.participantStates = try participantCounts(db, targetID: scope.stored?.id) }
+        summary.emailRules = try EmailRuleCounts.read(db, targetID: scope.stored?.id)
+        summary.moves = try MoveCounts.read(db, watch: watch)
         return summary
     }
 
@@ -128,14 +135,18 @@ public struct StatusSummary: Sendable, Codable, Equatable {
     /// History mode: ready steps not sent to the target that come after a step that failed there.
     package static func blockedCount(_ db: Database, targetID: Int64) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT count(DISTINCT n.id)
-            FROM job_send ps
-            JOIN job p ON p.id = ps.job_id AND p.is_current = 1 AND p.step > 0
-            JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step > p.step
-                          AND n.state = \(JobState.pending.sql)
-            WHERE ps.target_id = ?1 AND ps.state = \(SendState.failed.sql)
-              AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id
-                                AND s.state IN \(SendState.sent.sql))
+            WITH RECURSIVE \(EmailBlocked.cte(target: "?1")),
+            step_blocked AS (
+                SELECT n.id
+                FROM job_send ps
+                JOIN job p ON p.id = ps.job_id AND p.is_current = 1 AND p.step > 0
+                JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step > p.step
+                              AND n.state = \(JobState.pending.sql)
+                WHERE ps.target_id = ?1 AND ps.state = \(SendState.failed.sql))
+            SELECT count(*) FROM (
+                SELECT id FROM step_blocked UNION SELECT b.id FROM email_blocked b JOIN job n ON n.id = b.id
+                WHERE n.is_current = 1 AND n.state = \(JobState.pending.sql)) x
+            WHERE NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = x.id AND s.state IN \(SendState.sent.sql))
             """, arguments: [targetID]) ?? 0
     }
 
@@ -187,9 +198,11 @@ public struct StatusSummary: Sendable, Codable, Equatable {
                 }
             }
         }
-        if mode == .history, let targetID {
+        let handovers = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM email_handover)") ?? false
+        if let targetID, mode == .history || handovers {
+            // History mode: steps after a failed one. Both modes: takers of an email whose giver failed or is held.
             let blocked = try blockedCount(db, targetID: targetID)
-            jobs[.blocked] = blocked
+            if mode == .history || blocked > 0 { jobs[.blocked] = blocked }
             ready -= blocked
         }
         jobs[.pending] = ready
@@ -208,6 +221,8 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         case contract
         case documentNeeds = "needs_document"
         case echoMismatches = "echo_mismatches"
+        case emailRules = "email_rules"
+        case moves
     }
 
     /// The keys `status --json` has always written; in history mode `jobs` (which counts steps) is also written as
@@ -228,6 +243,9 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         if contract == .zerohash { try c.encode(documentNeeds, forKey: .documentNeeds) }
         // Present when a 200 echoed another value (absent: none did).
         if echoMismatches > 0 { try c.encode(echoMismatches, forKey: .echoMismatches) }
+        if !emailRules.isEmpty { try c.encode(emailRules, forKey: .emailRules) }
+        // Present when the accepted histories hold a move (absent: none do, or the database predates the list).
+        if moves.moves > 0 { try c.encode(moves, forKey: .moves) }
     }
 }
 
@@ -246,5 +264,7 @@ extension StatusSummary {
         documentNeeds = try c.decodeIfPresent(Int.self, forKey: .documentNeeds) ?? 0
         echoMismatches = try c.decodeIfPresent(Int.self, forKey: .echoMismatches) ?? 0
         participantStates = try c.decodeIfPresent(JobCounts.self, forKey: .participantStates)
+        emailRules = try c.decodeIfPresent(EmailRuleCounts.self, forKey: .emailRules) ?? EmailRuleCounts()
+        moves = try c.decodeIfPresent(MoveCounts.self, forKey: .moves) ?? MoveCounts(moves: 0, participants: 0, watched: [])
     }
 }

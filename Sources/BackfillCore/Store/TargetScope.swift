@@ -48,7 +48,8 @@ public enum TargetStore {
 /// `target_run` with the columns the one-target schema had:
 /// - `target_job`: every job with `state` as this target sees it (a sent state wins, then `held`; `superseded`
 ///   for a version that was never sent there; in history mode `blocked` for a step after one that failed
-///   there; else `pending`), its `step` and its sending columns;
+///   there; in both modes `blocked` for the taker of an email whose giver failed there or is held; else
+///   `pending`), its `step` and its sending columns;
 /// - `target_attempt`, `target_run`: the ledger rows and runs of this target.
 public struct TargetScope: Sendable, Equatable {
     /// Nil when the database has sent nothing to the target (every ready job is pending there).
@@ -79,6 +80,7 @@ public struct TargetScope: Sendable, Equatable {
     /// `statement` with the target's views in front of it.
     public func sql(_ statement: String) -> String {
         let views = """
+            \(EmailBlocked.cte(target: "\(id)")),
             target_job AS (
                 SELECT j.id, j.participant_code, j.is_current,
                        CASE WHEN s.state IN \(SendState.sent.sql) THEN s.state
@@ -88,9 +90,10 @@ public struct TargetScope: Sendable, Equatable {
                                 SELECT 1 FROM job p JOIN job_send ps ON ps.target_id = \(id) AND ps.job_id = p.id
                                 WHERE p.participant_code = j.participant_code AND p.is_current = 1 AND p.step < j.step
                                   AND ps.state = \(SendState.failed.sql)) THEN \(JobStatus.blocked.sql)
+                            WHEN j.state = \(JobState.pending.sql) AND j.id IN (SELECT id FROM email_blocked) THEN \(JobStatus.blocked.sql)
                             ELSE \(JobStatus.pending.sql) END AS state,
                        j.step, j.corrective,
-                       j.request_id, j.body, j.platform_updated_at, j.email, j.hold_reasons, j.email_conflict,
+                       j.request_id, j.body, j.platform_updated_at, j.email, j.hold_reasons, j.email_conflict, j.email_cycle,
                        j.row_count, j.created_at, coalesce(s.updated_at, j.updated_at) AS updated_at,
                        coalesce(s.attempts, 0) AS attempts, s.next_attempt_at, s.last_attempt_at, s.last_status,
                        s.error_class, s.last_message, s.response
@@ -100,8 +103,26 @@ public struct TargetScope: Sendable, Equatable {
             """
         let trimmed = statement.drop { $0 == " " || $0 == "\n" }
         if trimmed.prefix(5).uppercased() == "WITH " {
-            return "WITH " + views + ", " + trimmed.dropFirst(5)
+            return "WITH RECURSIVE " + views + ", " + trimmed.dropFirst(5)
         }
-        return "WITH " + views + "\n" + statement
+        return "WITH RECURSIVE " + views + "\n" + statement
+    }
+}
+
+/// The jobs an email handover blocks on a target: takers whose giver failed there or is held (and was not sent
+/// there), and, in turn, the takers of those.
+package enum EmailBlocked {
+    /// The recursive common table expression `email_blocked(id)` for `target` (an SQL expression: a literal id or a
+    /// parameter); it goes after `WITH RECURSIVE`.
+    package static func cte(target: String) -> String {
+        """
+        email_blocked(id) AS (
+            SELECT h.taker_job_id FROM email_handover h JOIN job g ON g.id = h.giver_job_id
+            LEFT JOIN job_send gs ON gs.target_id = \(target) AND gs.job_id = g.id
+            WHERE gs.state = \(SendState.failed.sql)
+               OR (g.state = \(JobState.held.sql) AND (gs.state IS NULL OR gs.state != \(SendState.succeeded.sql)))
+            UNION
+            SELECT h.taker_job_id FROM email_handover h JOIN email_blocked b ON b.id = h.giver_job_id)
+        """
     }
 }

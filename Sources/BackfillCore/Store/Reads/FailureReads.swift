@@ -54,7 +54,7 @@ package enum FailureReads {
                    \(ReportClass.sql) AS report_class,
                    r.file_id, r.line, r.status,
                    CASE WHEN \(withValues ? "1" : "r.status = \(RowStatus.rejected.sql)") THEN \(ExactText.select("r.raw")) END,
-                   r.platform_updated_at, r.reject_code, r.reject_message, j.step, r.norm
+                   r.platform_updated_at, r.reject_code, r.reject_message, j.step, r.norm, j.email_cycle
             FROM report_job j
             LEFT JOIN input_row r ON r.participant_code = j.participant_code AND r.status IN \([RowStatus.accepted, .rejected].sql)
             ORDER BY j.participant_code, r.platform_updated_at, r.id
@@ -65,6 +65,10 @@ package enum FailureReads {
             if code != job?.participantCode {
                 var holds: [HoldReason] = []
                 if let json: String = r[4] { holds = try JSONDecoder().decode([HoldReason].self, from: Data(json.utf8)) }
+                if let others: String = r[22] {
+                    holds.append(HoldReason(source: "", message: EmailRules.cycleMessage(others: others.components(separatedBy: ", ")),
+                                            kind: .emailCycle))
+                }
                 job = ReportJob(participantCode: code, state: r[1], body: (r[2] as Data?).map { Array($0) },
                                 platformUpdatedAt: r[3], holdReasons: holds, emailConflict: (r[5] as Int) == 1, email: r[6],
                                 attempts: r[7], lastAttemptAt: r[8], lastStatus: r[9], lastMessage: r[10], requestID: r[11],

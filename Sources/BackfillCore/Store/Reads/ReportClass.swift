@@ -18,6 +18,7 @@ public struct ReportClass: RawRepresentable, Hashable, Sendable, Comparable, Cod
     public static let validation = ReportClass(HoldClass.validation)
     public static let segment = ReportClass(HoldClass.segment)
     public static let duplicateEmail = ReportClass(HoldClass.duplicateEmail)
+    public static let emailCycle = ReportClass(HoldClass.emailCycle)
 
     /// The error class, when the class is one.
     public var errorClass: ErrorClass? { ErrorClass(rawValue: rawValue) }
@@ -50,6 +51,7 @@ public struct ReportClass: RawRepresentable, Hashable, Sendable, Comparable, Cod
                 WHERE json_extract(h.value, '$.kind') IN \(HoldKind.allCases.filter { $0.holdClass == .validation }.sql))
             THEN \(HoldClass.validation.sql)
           WHEN j.hold_reasons IS NOT NULL AND j.hold_reasons != '[]' THEN \(HoldClass.segment.sql)
+          WHEN j.email_cycle IS NOT NULL THEN \(HoldClass.emailCycle.sql)
           WHEN j.email_conflict = 1 THEN \(HoldClass.duplicateEmail.sql)
           ELSE \(HoldClass.validation.sql)
         END

@@ -16,13 +16,13 @@ package enum ReportJobs {
         return scope.sql("""
             WITH report_failed AS (
                 SELECT j.id, j.participant_code, \(JobStatus.failed.sql) AS state, j.request_id, j.body, j.platform_updated_at, j.email,
-                       j.hold_reasons, j.email_conflict, s.attempts, s.last_attempt_at, s.last_status, s.error_class,
+                       j.hold_reasons, j.email_conflict, j.email_cycle, s.attempts, s.last_attempt_at, s.last_status, s.error_class,
                        s.last_message, j.step
                 FROM job_send s JOIN job j ON j.id = s.job_id
                 WHERE s.target_id = \(id) AND s.state = \(SendState.failed.sql) AND j.is_current = 1),
             report_held AS (
                 SELECT j.id, j.participant_code, \(JobStatus.held.sql) AS state, j.request_id, j.body, j.platform_updated_at, j.email,
-                       j.hold_reasons, j.email_conflict, coalesce(s.attempts, 0) AS attempts, s.last_attempt_at,
+                       j.hold_reasons, j.email_conflict, j.email_cycle, coalesce(s.attempts, 0) AS attempts, s.last_attempt_at,
                        s.last_status, s.error_class, s.last_message, j.step
                 FROM job j LEFT JOIN job_send s ON s.target_id = \(id) AND s.job_id = j.id
                 WHERE j.is_current = 1 AND j.state = \(JobState.held.sql) AND (s.state IS NULL OR s.state NOT IN \(SendState.sent.sql))

@@ -60,6 +60,10 @@ package enum SummaryReads {
     /// `template` makes each message's template (`MessageTemplate.of(message, participantCode:)`).
     package static func templates(_ db: Database, scope: TargetScope, top: Int, emailConflictMessage: String,
                                   template: @escaping @Sendable (String, String?) -> String) throws -> [Template] {
+        db.add(function: DatabaseFunction("backfill_email_cycle", argumentCount: 1, pure: true) { values in
+            // One template for every cycle: the others are {participant_code} (explain names them).
+            String.fromDatabaseValue(values[0]).map { _ in EmailRules.cycleMessage(others: ["{participant_code}"]) }
+        })
         db.add(function: DatabaseFunction("backfill_message_template", argumentCount: 2, pure: true) { values in
             guard let message = String.fromDatabaseValue(values[0]) else { return nil }
             return template(message, String.fromDatabaseValue(values[1]))
@@ -81,7 +85,10 @@ package enum SummaryReads {
                         FROM report_held j, json_each(j.hold_reasons) h
                         UNION ALL
                         SELECT \(HoldClass.duplicateEmail.sql), ?2, participant_code
-                        FROM report_held WHERE email_conflict = 1)
+                        FROM report_held WHERE email_conflict = 1
+                        UNION ALL
+                        SELECT \(HoldClass.emailCycle.sql), backfill_email_cycle(email_cycle), participant_code
+                        FROM report_held WHERE email_cycle IS NOT NULL)
                     WHERE msg IS NOT NULL
                     GROUP BY cls, template))
             WHERE rank <= ?1

@@ -31,6 +31,8 @@ package struct JobRecord: Codable, Sendable, FetchableRecord, TableRecord {
     /// JSON: `[HoldReason]`.
     package var holdReasons: String?
     package var emailConflict: Bool
+    /// The other participants of an email cycle holding the job, `, `-separated.
+    package var emailCycle: String?
     package var rowCount: Int
     package var createdAt: Int64
     package var updatedAt: Int64
@@ -46,6 +48,7 @@ package struct JobRecord: Codable, Sendable, FetchableRecord, TableRecord {
         case platformUpdatedAt = "platform_updated_at"
         case holdReasons = "hold_reasons"
         case emailConflict = "email_conflict"
+        case emailCycle = "email_cycle"
         case rowCount = "row_count"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
