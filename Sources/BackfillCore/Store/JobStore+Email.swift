@@ -33,19 +33,25 @@ extension JobStore {
     private func applyEmailUniquenessOnTimeline(now: Int64) throws {
         try db.execute(sql: "CREATE TEMP TABLE email_clash (code TEXT PRIMARY KEY) WITHOUT ROWID")
         defer { try? db.execute(sql: "DROP TABLE temp.email_clash") }
+        // Each step's interval, for the participants that share an address, indexed by address: the join below
+        // then looks each interval's address up instead of walking every other interval.
         try db.execute(sql: """
+            CREATE TEMP TABLE email_interval AS
             WITH shared AS (
                 SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL
-                GROUP BY email HAVING count(DISTINCT participant_code) > 1),
-            iv AS (
-                SELECT participant_code, email, coalesce(platform_updated_at, 0) AS from_t,
-                       coalesce(lead(platform_updated_at) OVER (PARTITION BY participant_code ORDER BY step),
-                                9223372036854775807) AS to_t
-                FROM job
-                WHERE is_current = 1
-                  AND participant_code IN (SELECT participant_code FROM job WHERE is_current = 1 AND email IN shared))
+                GROUP BY email HAVING count(DISTINCT participant_code) > 1)
+            SELECT participant_code, email, coalesce(platform_updated_at, 0) AS from_t,
+                   coalesce(lead(platform_updated_at) OVER (PARTITION BY participant_code ORDER BY step),
+                            9223372036854775807) AS to_t
+            FROM job
+            WHERE is_current = 1
+              AND participant_code IN (SELECT participant_code FROM job WHERE is_current = 1 AND email IN shared)
+            """)
+        defer { try? db.execute(sql: "DROP TABLE temp.email_interval") }
+        try db.execute(sql: "CREATE INDEX temp.email_interval_email ON email_interval(email)")
+        try db.execute(sql: """
             INSERT OR IGNORE INTO email_clash
-            SELECT a.participant_code FROM iv a JOIN iv b
+            SELECT a.participant_code FROM email_interval a JOIN email_interval b
               ON b.email = a.email AND b.participant_code != a.participant_code AND a.from_t < b.to_t AND b.from_t < a.to_t
             WHERE a.email IS NOT NULL
             """)
@@ -71,32 +77,44 @@ extension JobStore {
     private func planEmailHandovers(mode: IngestMode, now: Int64) throws {
         try db.execute(sql: "DELETE FROM email_handover")
         if mode == .history {
+            // The steps of the participants that share an address with another, each with the address before it;
+            // indexed by that address, so that each take finds its give without a walk over the others.
             try db.execute(sql: """
+                CREATE TEMP TABLE email_step AS
                 WITH shared AS (
                     SELECT email FROM job WHERE is_current = 1 AND email IS NOT NULL
-                    GROUP BY email HAVING count(DISTINCT participant_code) > 1),
-                s AS (
-                    SELECT id, participant_code, email, coalesce(platform_updated_at, 0) AS at,
-                           lag(email) OVER (PARTITION BY participant_code ORDER BY step) AS prev
-                    FROM job
-                    WHERE is_current = 1 AND state != \(JobState.superseded.sql)
-                      AND participant_code IN (SELECT participant_code FROM job WHERE is_current = 1 AND email IN shared)),
-                takes AS (SELECT id, participant_code, email, at FROM s WHERE email IS NOT NULL AND (prev IS NULL OR prev != email)),
-                gives AS (SELECT id, participant_code, prev AS email, at FROM s WHERE prev IS NOT NULL AND (email IS NULL OR email != prev))
+                    GROUP BY email HAVING count(DISTINCT participant_code) > 1)
+                SELECT id, participant_code, email, coalesce(platform_updated_at, 0) AS at,
+                       lag(email) OVER (PARTITION BY participant_code ORDER BY step) AS prev
+                FROM job
+                WHERE is_current = 1 AND state != \(JobState.superseded.sql)
+                  AND participant_code IN (SELECT participant_code FROM job WHERE is_current = 1 AND email IN shared)
+                """)
+            defer { try? db.execute(sql: "DROP TABLE temp.email_step") }
+            try db.execute(sql: "CREATE INDEX temp.email_step_prev ON email_step(prev, at)")
+            try db.execute(sql: """
                 INSERT OR IGNORE INTO email_handover (taker_job_id, giver_job_id, email)
-                SELECT t.id, g.id, t.email FROM takes t
-                JOIN gives g ON g.email = t.email AND g.participant_code != t.participant_code AND g.at <= t.at
-                WHERE NOT EXISTS (SELECT 1 FROM gives l WHERE l.email = t.email AND l.participant_code != t.participant_code
-                                                          AND l.at <= t.at AND l.at > g.at)
+                SELECT taker, giver, email FROM (
+                    SELECT t.id AS taker, t.email AS email,
+                           (SELECT g.id FROM email_step g
+                            WHERE g.prev = t.email AND g.at <= t.at AND (g.email IS NULL OR g.email != g.prev)
+                              AND g.participant_code != t.participant_code
+                            ORDER BY g.at DESC, g.id DESC LIMIT 1) AS giver
+                    FROM email_step t
+                    WHERE t.email IS NOT NULL AND (t.prev IS NULL OR t.prev != t.email))
+                WHERE giver IS NOT NULL
                 """)
         } else {
             try db.execute(sql: """
                 INSERT OR IGNORE INTO email_handover (taker_job_id, giver_job_id, email)
                 SELECT t.id, g.id, r.email
+                -- CROSS JOIN keeps this order: the few released addresses first, each looked up by email and by
+                -- participant (left to itself, the planner may walk every current job twice over).
                 FROM email_release r
-                JOIN job t ON t.email = r.email AND t.is_current = 1 AND t.participant_code != r.participant_code
-                JOIN job g ON g.participant_code = r.participant_code AND g.is_current = 1
-                WHERE t.state != \(JobState.superseded.sql) AND g.state != \(JobState.superseded.sql)
+                CROSS JOIN job t CROSS JOIN job g
+                WHERE t.email = r.email AND t.is_current = 1 AND t.participant_code != r.participant_code
+                  AND g.participant_code = r.participant_code AND g.is_current = 1
+                  AND t.state != \(JobState.superseded.sql) AND g.state != \(JobState.superseded.sql)
                   AND (g.email IS NULL OR g.email != r.email)
                 """)
         }
