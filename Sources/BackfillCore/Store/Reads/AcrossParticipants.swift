@@ -124,15 +124,19 @@ public struct MoveCounts: Sendable, Equatable, Codable {
 
     /// `watch`: ISO 3166-2 codes (`US-NY`).
     package static func read(_ db: Database, watch: [String]) throws -> MoveCounts {
-        let totals = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT participant_code) FROM jurisdiction_move")
-        var out = MoveCounts(moves: totals?[0] ?? 0, participants: totals?[1] ?? 0, watched: [])
-        for code in watch {
-            let row = try Row.fetchOne(db, sql: """
-                SELECT coalesce(sum(to_code IS ?1 AND from_code IS NOT ?1), 0), coalesce(sum(from_code IS ?1 AND to_code IS NOT ?1), 0)
-                FROM jurisdiction_move WHERE to_code = ?1 OR from_code = ?1
-                """, arguments: [code])
-            out.watched.append(Watched(jurisdiction: code, into: row?[0] ?? 0, outOf: row?[1] ?? 0))
+        // One pass over the list, whatever the number of watched jurisdictions.
+        var columns = ["count(*)", "count(DISTINCT participant_code)"]
+        var arguments: [String] = []
+        for (i, code) in watch.enumerated() {
+            arguments.append(code)
+            columns.append("coalesce(sum(to_code IS ?\(i + 1) AND from_code IS NOT ?\(i + 1)), 0)")
+            columns.append("coalesce(sum(from_code IS ?\(i + 1) AND to_code IS NOT ?\(i + 1)), 0)")
         }
-        return out
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns.joined(separator: ", ")) FROM jurisdiction_move",
+                                         arguments: StatementArguments(arguments)) else {
+            return MoveCounts(moves: 0, participants: 0, watched: [])
+        }
+        return MoveCounts(moves: row[0], participants: row[1],
+                          watched: watch.enumerated().map { Watched(jurisdiction: $1, into: row[2 + 2 * $0], outOf: row[3 + 2 * $0]) })
     }
 }
