@@ -40,11 +40,18 @@ let package = Package(
         ),
         // zlib, for reading .gz exports as a stream.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // The schema: migrations/NNNN_name.sql, bundled as resources.
+        // The schema: migrations/NNNN_name.sql, embedded in the code (no resource bundle to find beside the binary).
         .target(
             name: "BackfillMigrations",
             path: "migrations",
-            resources: [.copy("sql")]
+            resources: [.embedInCode("sql")]
+        ),
+        // The sample inputs of `backfill demo`, embedded in the code (samples/*.csv, *.jsonl and their README).
+        .target(
+            name: "BackfillSamples",
+            path: "samples",
+            sources: ["Samples.swift"],
+            resources: [.embedInCode("changes.csv"), .embedInCode("changes.jsonl"), .embedInCode("README.md")]
         ),
         // The pipeline, one module per stage under Sources/BackfillCore (see ARCHITECTURE.md). Store is the only
         // module with SQL and owns the vocabulary; Ingest, Run and Report each build on Store alone, so a back-edge
@@ -111,7 +118,7 @@ let package = Package(
             name: "backfill",
             dependencies: [
                 "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport",
-                "BackfillSandbox",
+                "BackfillSandbox", "BackfillSamples",
                 "ParticipantAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,6 +156,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "BackfillTestSupport", "BackfillStore", "BackfillIngest", "BackfillRun", "BackfillReport", "BackfillSandbox", "ParticipantAPI",
+                "BackfillMigrations", "BackfillSamples",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import BackfillSamples
 import BackfillStore
 import Foundation
 
@@ -11,6 +12,23 @@ public enum Demo {
         let files = names.filter { InputFormat.fromExtension($0) != nil }.sorted().map { "\(directory)/\($0)" }
         if files.isEmpty { throw BackfillError("samples_missing", "\(directory): no .csv or .jsonl files") }
         return files
+    }
+
+    /// Writes the samples the binary carries into `samples/` beside `database` (a fresh demo database's path), or
+    /// into a new temporary directory; returns the directory.
+    public static func writeCarriedSamples(nextTo database: String?) throws -> String {
+        let base = database.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("backfill-samples-\(UUID().uuidString)")
+        let dir = base.appendingPathComponent("samples")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (name, bytes) in Samples.files {
+            // Personal-looking data: 0600, like every file the tool writes that may hold some.
+            let path = dir.appendingPathComponent(name).path
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+                throw BackfillError("samples_write", "\(path): could not write the carried sample")
+            }
+        }
+        return dir.path
     }
 
     /// A fresh database path in a new temporary directory.

@@ -12,6 +12,10 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the main job on the bundled samples: an in-process sandbox, a fresh database, ingest, run, summary.",
+        usage: """
+            backfill demo [--db <path>] [--samples <dir>] [--contract <contract>]
+                     [--log-level <log-level>]
+            """,
         discussion: """
             Nothing leaves this machine: the sandbox listens on an ephemeral loopback port with generated credentials.
             Examples:
@@ -24,8 +28,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The database (default: a fresh one in a temporary directory).", valueName: "path"))
     var db: String?
 
-    @Option(help: ArgumentHelp("The directory of sample inputs.", valueName: "dir"))
-    var samples: String = "samples"
+    @Option(help: ArgumentHelp("A directory of sample inputs (default: the samples the binary carries).", valueName: "dir"))
+    var samples: String?
 
     @Option(help: ArgumentHelp("zerohash: Zero Hash's published contract (the default). ndax: NDAX's page and the 2022 release note. The database and the sandbox both speak it.", valueName: "contract"))
     var contract: Given<Contract>?
@@ -35,8 +39,11 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap(level: Logger.Level(argument: logLevel) ?? .info, format: .text)
-        let inputs = try Demo.sampleFiles(in: samples)
         let path = try db ?? Demo.temporaryDatabasePath()
+        // The carried samples are written next to a fresh database (or into a new temporary directory), never
+        // into a directory the operator named.
+        let directory = try samples ?? Demo.writeCarriedSamples(nextTo: db == nil ? path : nil)
+        let inputs = try Demo.sampleFiles(in: directory)
         let chosen = try contract?.parsed { "--contract '\($0)': expected zerohash or ndax" } ?? .default
         var sandboxConfiguration = SandboxConfiguration()
         sandboxConfiguration.contract = chosen
@@ -70,7 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
             print(RunSummaryText.render(summary, advice: ReportAdvice(database: path, target: nil)))
             let state = sandbox.snapshot()
             print("\nsandbox: \(state.updatesApplied) update(s) applied to \(state.participants.filter { $0.updatesApplied > 0 }.count) participant(s)")
-            print("held participants are expected: samples/README.md says which and why (`backfill explain CODE --db \(path)`)")
+            print("held participants are expected: \(directory)/README.md says which and why (`backfill explain CODE --db \(path)`)")
             let status = try await database.read { try StatusSummary.read($0) }
             if status.documentNeeds > 0 {
                 print(DocumentNeed.line(count: status.documentNeeds) + " (zerohash sends no ID; `backfill report --failures` lists them)")

@@ -10,6 +10,10 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show one participant's rows in fold order, the resulting body, request_id and state, or why it is held.",
+        usage: """
+            backfill explain [--db <path>] [--profile <profile>] [--env <env>]
+                     [--base-url <url>] <participant-code> [--json]
+            """,
         discussion: """
             Examples:
               backfill explain AB12CD

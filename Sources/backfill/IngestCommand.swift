@@ -10,6 +10,13 @@ struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Read CSV/JSONL history files, normalize and validate them, and fold each participant into one PATCH job.",
+        usage: """
+            backfill ingest [--db <path>] <file> ... [--format <format>]
+                     [--map <mapping> ...] [--strict-columns]
+                     [--allow-id-type <type> ...]
+                     [--max-field-length <n>] [--mode <mode>] [--contract <contract>]
+                     [--vendor-reliance] [--fail-on-reject] [--timings]
+            """,
         discussion: """
             Each file is one transaction: a file that cannot be read leaves the database as it was.
             Examples:

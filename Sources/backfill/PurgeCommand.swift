@@ -9,14 +9,13 @@ struct PurgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
         abstract: "Clear personal data from the database once it is no longer needed.",
+        usage: """
+            backfill purge [--db <path>] [--profile <profile>] [--env <env>]
+                     [--base-url <url>] [--succeeded] [--all] [--yes]
+            """,
         discussion: """
-            --succeeded clears the bodies, responses, source-row values and messages of participants whose job
-            succeeded; --all does it for every participant and every input row, rejected ones included. Kept:
-            participant codes, request_ids, timestamps, states, attempt counts, HTTP statuses, error classes and
-            reject codes (the audit trail), so `status` and `report --summary` keep working. Then the write-ahead
-            log is checkpointed and the database VACUUMed, so no purged value survives in the files. There is no
-            undo: a terminal asks you to type yes; elsewhere pass --yes. Refused while a `backfill run` holds the
-            database.
+            --succeeded clears the bodies, responses, source-row values and messages of participants whose job succeeded; --all does it for every participant and every input row, rejected ones included. Kept:
+            participant codes, request_ids, timestamps, states, attempt counts, HTTP statuses, error classes and reject codes (the audit trail), so `status` and `report --summary` keep working. Then the write-ahead log is checkpointed and the database VACUUMed, so no purged value survives in the files. There is no undo: a terminal asks you to type yes; elsewhere pass --yes. Refused while a `backfill run` holds the database.
             Examples:
               backfill purge --succeeded
               backfill purge --all --yes --db run1.sqlite

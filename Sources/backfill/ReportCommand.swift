@@ -10,25 +10,9 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Report on the outcome: a failures file to fix and re-ingest, a summary, or an HTML page.",
         discussion: """
-            --failures lists every rejected input row with its cells as read (backfill_row names it as file:line),
-            and every participant whose job failed or is held for another reason, with its folded values:
-            participant_code, platform_updated_at, the fields under their canonical names, and backfill_* columns
-            (state, row, error class, HTTP status, message, attempts, last attempt, request_id, file:line sources).
-            Fix the cells and `backfill ingest` the file: each row replaces the rejected row it names.
-            --redact masks email, id_number and address lines (last 4 characters at most), reduces names to
-            initials, and masks the same values inside messages, in every format; a redacted export carries a
-            backfill_redacted column and ingest refuses it.
-            --summary and the page group messages by template: participant codes, request_ids, emails, numbers and
-            the values row checks quote become {participant_code}, {request_id}, {email}, {n} and {value}, so one
-            kind of answer is one line with its count and an example participant.
-            --moves lists every change of jurisdiction in the participants' accepted histories, one CSV row each:
-            participant_code, platform_updated_at, from, to (ISO 3166-2 where known, else the country, under
-            zerohash; country/state under ndax), direction_<code> (into, out_of) per --watch jurisdiction
-            (default US-NY), and the participant's state on the target (sent, pending, held, failed). It holds
-            jurisdictions only, never a street, city or zip; ingest refuses it.
-            --html writes one page to decide the next step from: what each group needs with the exact command,
-            throughput against --rate and the API's limit, latency (log scale, slow tail), error classes, the
-            first 200 failed and held participants and rejected rows, and the runs.
+            --failures lists every rejected input row with its cells as read (backfill_row names it as file:line), and every participant whose job failed or is held for another reason, with its folded values:
+            participant_code, platform_updated_at, the fields under their canonical names, and backfill_* columns (state, row, error class, HTTP status, message, attempts, last attempt, request_id, file:line sources). Fix the cells and `backfill ingest` the file: each row replaces the rejected row it names. --redact masks email, id_number and address lines (last 4 characters at most), reduces names to initials, and masks the same values inside messages, in every format; a redacted export carries a backfill_redacted column and ingest refuses it. --summary and the page group messages by template: participant codes, request_ids, emails, numbers and the values row checks quote become {participant_code}, {request_id}, {email}, {n} and {value}, so one kind of answer is one line with its count and an example participant. --moves lists every change of jurisdiction in the participants' accepted histories, one CSV row each:
+            participant_code, platform_updated_at, from, to (ISO 3166-2 where known, else the country, under zerohash; country/state under ndax), direction_<code> (into, out_of) per --watch jurisdiction (default US-NY), and the participant's state on the target (sent, pending, held, failed). It holds jurisdictions only, never a street, city or zip; ingest refuses it. --html writes one page to decide the next step from: what each group needs with the exact command, throughput against --rate and the API's limit, latency (log scale, slow tail), error classes, the first 200 failed and held participants and rejected rows, and the runs.
             Examples:
               backfill report --failures --output failures.csv
               backfill report --failures --format jsonl --redact > failures.jsonl

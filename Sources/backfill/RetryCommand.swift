@@ -10,22 +10,21 @@ struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Move failed jobs back to pending, so the next `backfill run` sends them again.",
+        usage: """
+            backfill retry [--db <path>] [--profile <profile>] [--env <env>]
+                     [--base-url <url>] [--all] [--class <class> ...]
+                     [--status <code> ...]
+                     [--participant <code> ...] [--since <time>] [--as-latest]
+            """,
         discussion: """
-            Retried jobs keep their request_id and body, so a resend is idempotent; a participant whose data was
-            corrected gets a new job through `backfill ingest` instead. Each retried job's attempt count starts
-            again at 0, so it gets a full set of --max-attempts (its ledger numbers restart at 1); the ledger keeps
-            every earlier attempt. Succeeded, held and pending jobs are never touched. Filters combine with AND;
-            a repeated filter matches any of its values. Refused while a `backfill run` holds the database.
-            Error classes: \(ErrorClass.allCases.map(\.rawValue).joined(separator: ", ")).
+            Retried jobs keep their request_id and body, so a resend is idempotent; a participant whose data was corrected gets a new job through `backfill ingest` instead. Each retried job's attempt count starts again at 0, so it gets a full set of --max-attempts (its ledger numbers restart at 1); the ledger keeps every earlier attempt. Succeeded, held and pending jobs are never touched. Filters combine with AND; a repeated filter matches any of its values. Refused while a `backfill run` holds the database. Error classes: \(ErrorClass.allCases.map(\.rawValue).joined(separator: ", ")).
             Examples:
               backfill retry --all
               backfill retry --class server --class timeout --class network
               backfill retry --status 503 --since 2025-01-01T12:00:00Z
               backfill retry --participant AB12CD --participant QX9Z01 --db run1.sqlite
               backfill retry --participant QX9Z01 --as-latest --db history.sqlite
-            History mode: retrying a failed step unblocks the participant's later steps. --as-latest releases the
-            single corrective PATCH (latest mode's fold) of a participant held because a row older than a sent
-            step changed its history; the next run sends it after that participant's last sent step.
+            History mode: retrying a failed step unblocks the participant's later steps. --as-latest releases the single corrective PATCH (latest mode's fold) of a participant held because a row older than a sent step changed its history; the next run sends it after that participant's last sent step.
             """
     )
 

@@ -90,8 +90,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Sign and send one PATCH per pending job, rate-limited, recording every attempt; continues where the database stands.",
         discussion: """
-            Exit status: 0 every job succeeded and none is held; 2 some jobs failed or are held;
-            1 the run was stopped by an error; 130/143 interrupted by SIGINT/SIGTERM.
+            Exit status: 0 every job succeeded and none is held; 2 some jobs failed or are held; 1 the run was stopped by an error; 130/143 interrupted by SIGINT/SIGTERM.
             Examples:
               export BACKFILL_API_KEY=... BACKFILL_API_SECRET=... BACKFILL_API_PASSPHRASE=...
               backfill run --env cert
@@ -198,8 +197,7 @@ struct ResumeCommand: ParsableCommand {
         commandName: "resume",
         abstract: "The same as `run`: continue an interrupted run where the database stands.",
         discussion: """
-            Jobs a crashed run left in flight are sent again first, with their stored request_id and bytes.
-            Example:
+            Jobs a crashed run left in flight are sent again first, with their stored request_id and bytes. Example:
               backfill resume --base-url http://127.0.0.1:8080
             """
     )
@@ -244,6 +242,7 @@ enum RunSummaryText {
             lines.append("  email already used: \(s.deferred) job\(s.deferred == 1 ? "" : "s") waited for every other job of the run, then went once more with the same request_id")
         }
         if let offset = s.clockOffsetMilliseconds { lines.append("  clock offset to the API: \(offset) ms") }
+        lines.append("  sent by: \(BuildInfo.description) (recorded in the run's row)")
         let jobs = s.jobs.states.map { "\($0.rawValue) \(s.jobs[$0])" }.joined(separator: ", ")
         let unit = s.mode == .history ? "step" : "job"
         lines.append("  \(unit)s on \(s.target): \(jobs)")

@@ -51,6 +51,7 @@ struct RunOutput: Sendable {
             f["email_rules"] = rules
         }
         f["deferred"] = .int(s.deferred)
+        f["version"] = .string(BuildInfo.recorded)
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
         if let o = s.clockOffsetMilliseconds { f["clock_offset_ms"] = .int(Int(o)) }
         switch s.ending {

@@ -15,11 +15,7 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Run a local Zero Hash-compatible server for rehearsals.",
         discussion: """
-            Behaves like PATCH /participants/customers/{participant_code}: same authentication, validation, \
-            idempotency and rate limit, with faults on demand. Speaks Zero Hash's published contract (2026) unless \
-            --contract ndax asks for the seed's (NDAX's page and the 2022 release note), and names it on every \
-            answer (X-Backfill-Contract). Prints its URL and (demo) credentials at start; on Ctrl-C or SIGTERM \
-            writes every participant's final record to --state-out and exits.
+            Behaves like PATCH /participants/customers/{participant_code}: same authentication, validation, idempotency and rate limit, with faults on demand. Speaks Zero Hash's published contract (2026) unless --contract ndax asks for the seed's (NDAX's page and the 2022 release note), and names it on every answer (X-Backfill-Contract). Prints its URL and (demo) credentials at start; on Ctrl-C or SIGTERM writes every participant's final record to --state-out and exits.
             """
     )
 

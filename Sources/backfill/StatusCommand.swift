@@ -9,9 +9,12 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Count jobs by state on a target, list every target sent to, and count rejected input rows.",
+        usage: """
+            backfill status [--db <path>] [--profile <profile>] [--env <env>]
+                     [--base-url <url>] [--json] [--watch <code> ...]
+            """,
         discussion: """
-            The first line names the target the counts describe: the latest run's, unless --env, --profile or
-            --base-url names another. A job that was never sent to a target is pending there. Only reads.
+            The first line names the target the counts describe: the latest run's, unless --env, --profile or --base-url names another. A job that was never sent to a target is pending there. Only reads.
             Examples:
               backfill status
               backfill status --env prod
@@ -78,6 +81,11 @@ struct StatusCommand: ParsableCommand {
         }
         if let line = summary.emailRules.line { print(line) }
         if summary.moves.moves > 0 { print(summary.moves.line + "; backfill report --moves lists them") }
+        // Which builds sent, per target (`--version` of each run's binary).
+        let builds = summary.targets.filter { !$0.versions.isEmpty }
+        if !builds.isEmpty {
+            print("sent by: " + builds.map { "backfill \($0.versions.joined(separator: ", ")) to \($0.name)" }.joined(separator: "; "))
+        }
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {

@@ -10,10 +10,7 @@ struct UnlockCommand: ParsableCommand {
         commandName: "unlock",
         abstract: "Clear a run lock whose holder is gone (for example one left by another host).",
         discussion: """
-            A lock whose holder is gone from this host is taken over by the next run on its own, with a notice.
-            A lock taken on another host cannot be checked from here, so run, ingest, retry and purge refuse it;
-            once you know that run is over, unlock clears it, saying whose it was. Refused while the holder is
-            alive on this host: stop that run instead.
+            A lock whose holder is gone from this host is taken over by the next run on its own, with a notice. A lock taken on another host cannot be checked from here, so run, ingest, retry and purge refuse it; once you know that run is over, unlock clears it, saying whose it was. Refused while the holder is alive on this host: stop that run instead.
             Examples:
               backfill unlock
               backfill unlock --db /shared/backfill.sqlite

@@ -63,13 +63,15 @@ public struct ReportSummary: Sendable, Encodable {
 
         /// The run's target, by its short name.
         public var target: String?
+        /// The build that sent (`0.21.0+<commit>`); nil for a run made before versions were recorded.
+        public var version: String?
 
         /// Stopped by an answer or failure that any further request would meet too (not a signal, not a crash).
         public var stoppedByAnswer: Bool { stopCode.map { ![.interrupted, .crashed, .error].contains($0) } ?? false }
 
         enum CodingKeys: String, CodingKey {
             case id, startedAt, endedAt, seconds, attempts, sendsPerSecond, rate, configuredPerSecond, shareOfConfigured,
-                 concurrency, exitCode, stopReason, target
+                 concurrency, exitCode, stopReason, target, version
         }
     }
 
@@ -257,7 +259,7 @@ public struct ReportSummary: Sendable, Encodable {
                            rate: run.rate, configuredPerSecond: configured,
                            shareOfConfigured: achieved.flatMap { a in configured.map { a / $0 } },
                            concurrency: run.concurrency, exitCode: run.exitCode,
-                           stopReason: run.stop?.text, stopCode: run.stop?.code, target: scope.target?.name)
+                           stopReason: run.stop?.text, stopCode: run.stop?.code, target: scope.target?.name, version: run.version)
         }
     }
 

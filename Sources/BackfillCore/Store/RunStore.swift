@@ -390,7 +390,9 @@ public final class RunStore: Sendable {
 
     /// Takes the run lock and starts a run row on this target; returns its id and the stale lock it took
     /// over, if any. Throws when a live process holds the lock.
-    public func beginRun(now: Int64, rate: String, concurrency: Int) throws -> (id: Int64, tookOver: RunLock.Holder?) {
+    /// `version`: the build that makes the run (`BuildInfo.recorded`), kept in its row.
+    public func beginRun(now: Int64, rate: String, concurrency: Int,
+                         version: String = BuildInfo.recorded) throws -> (id: Int64, tookOver: RunLock.Holder?) {
         let begun = try database.write { db -> (Int64, RunLock.Holder?) in
             let stale = try RunLock.acquire(db, now: now)
             // A run that never ended died: it ends now as `crashed`, at its last recorded activity.
@@ -400,8 +402,8 @@ public final class RunStore: Sendable {
                 WHERE ended_at IS NULL
                 """)
             try db.execute(sql: """
-                INSERT INTO run (started_at, base_url, rate, concurrency, target_id, profile) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [now, target.target.baseURL, rate, concurrency, targetID, target.target.profile.rawValue])
+                INSERT INTO run (started_at, base_url, rate, concurrency, target_id, profile, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [now, target.target.baseURL, rate, concurrency, targetID, target.target.profile.rawValue, version])
             return (db.lastInsertedRowID, stale)
         }
         cursor.withLock { $0.runID = begun.0 }

@@ -12,11 +12,14 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         public var baseURL: String
         /// Current jobs by state on this target; every state present.
         public var jobs: JobCounts
+        /// The builds whose runs sent to the target (`0.21.0+<commit>`), oldest first; runs made before versions
+        /// were recorded are left out.
+        public var versions: [String] = []
         /// History mode: `jobs` counts steps, and is also written as `steps`.
         var history = false
 
         enum CodingKeys: String, CodingKey {
-            case name, profile, jobs, steps
+            case name, profile, jobs, steps, versions
             case baseURL = "base_url"
         }
 
@@ -35,6 +38,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             baseURL = try c.decode(String.self, forKey: .baseURL)
             jobs = try c.decode(JobCounts.self, forKey: .jobs)
             history = c.contains(.steps)
+            versions = try c.decodeIfPresent([String].self, forKey: .versions) ?? []
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -44,6 +48,7 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             try c.encode(baseURL, forKey: .baseURL)
             try c.encode(jobs, forKey: .jobs)
             if history { try c.encode(jobs, forKey: .steps) }
+            if !versions.isEmpty { try c.encode(versions, forKey: .versions) }
         }
     }
 
@@ -95,8 +100,12 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         let targets = try TargetStore.all(db).map { t in
             let jobs = try jobCounts(db, targetID: t.id, mode: mode)
             countsByID[t.id] = jobs
-            return TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL, jobs: jobs,
-                                history: mode == .history)
+            var counts = TargetCounts(name: t.name, profile: t.target.profile.rawValue, baseURL: t.target.baseURL, jobs: jobs,
+                                      history: mode == .history)
+            counts.versions = try String.fetchAll(db, sql: """
+                SELECT version FROM run WHERE target_id = ? AND version IS NOT NULL GROUP BY version ORDER BY min(id)
+                """, arguments: [t.id])
+            return counts
         }
         let scoped = try scope.stored.flatMap { countsByID[$0.id] } ?? jobCounts(db, targetID: scope.stored?.id, mode: mode)
         var summary = StatusSummary(target: scope.target?.name, jobs: scoped,

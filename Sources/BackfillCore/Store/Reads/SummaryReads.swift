@@ -16,6 +16,8 @@ package struct StoredRun: Sendable {
     package var stop: RunStop?
     /// The run's own requests (interrupted attempts never got an answer recorded).
     package var attempts: Int
+    /// The build that made it (nil before 0014).
+    package var version: String?
 }
 
 /// Where a job of a report's class count stands: a failed or held current job, or a rejected row with no usable
@@ -138,7 +140,7 @@ package enum SummaryReads {
                 ? try attempts.select(max(AttemptRow.Columns.endedAt), as: Int64.self).fetchOne(db) : nil
             return StoredRun(id: run.id, startedAt: run.startedAt, endedAt: run.endedAt, lastAnswerAt: lastAnswer,
                              rate: run.rate, concurrency: run.concurrency, exitCode: run.exitCode, stop: run.stop,
-                             attempts: try attempts.answered().fetchCount(db))
+                             attempts: try attempts.answered().fetchCount(db), version: run.version)
         }
     }
 }

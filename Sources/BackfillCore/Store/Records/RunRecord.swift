@@ -22,9 +22,11 @@ package struct RunRecord: Codable, Sendable, FetchableRecord, TableRecord {
     package var profile: String?
     package var stopCode: RunStop.Code?
     package var stopMessage: String?
+    /// The build that made the run (`BuildInfo.recorded`); nil for a run made before 0014.
+    package var version: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, rate, concurrency, profile
+        case id, rate, concurrency, profile, version
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case baseURL = "base_url"
