@@ -36,5 +36,6 @@ public enum Migrations {
         Step(name: "0012_echo_mismatch", bytes: PackageResources._012_echo_mismatch_sql),
         Step(name: "0013_across_participants", bytes: PackageResources._013_across_participants_sql),
         Step(name: "0014_run_version", bytes: PackageResources._014_run_version_sql),
+        Step(name: "0015_lockouts", bytes: PackageResources._015_lockouts_sql),
     ]
 }

@@ -16,6 +16,7 @@ struct Backfill: AsyncParsableCommand {
             ExplainCommand.self,
             RunCommand.self,
             ResumeCommand.self,
+            RateCommand.self,
             ReportCommand.self,
             RetryCommand.self,
             PurgeCommand.self,

@@ -38,6 +38,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Stop after this many consecutive answers with the same status and message.")
     var stopAfter = 20
 
+    @Option(help: "Stop once the run has caused this many lockouts of the IP (each 429 locks out everything the IP sends, the platform's own traffic included, for 10 s).")
+    var maxLockouts = 3
+
     @Option(help: "Send at most this many jobs (a canary).")
     var limit: Int?
 
@@ -72,6 +75,7 @@ struct RunOptions: ParsableArguments {
         c.concurrency = concurrency
         c.retry.maxAttempts = maxAttempts
         c.stopAfter = stopAfter
+        c.maxLockouts = maxLockouts
         c.limit = limit
         c.caFile = caFile
         c.handleSignals = true
@@ -224,6 +228,9 @@ enum RunSummaryText {
         }
         let rate = s.elapsedSeconds > 0 ? Double(s.attempts) / s.elapsedSeconds : 0
         lines.append("  requests: \(s.attempts): \(s.succeeded) succeeded, \(s.failed) failed for good, \(s.retried) retr\(s.retried == 1 ? "y" : "ies") (attempts that will be repeated), \(s.rateLimited) answered 429")
+        if s.lockouts > 0 {
+            lines.append("  IP lockouts caused: \(s.lockouts) (\(Int(s.lockoutSeconds)) s in which every request from this IP, the platform's own included, was refused); the budget is shared: see the README's \"The IP's budget is shared\"")
+        }
         if let configured = s.configuredRate {
             let share = rate / configured.perSecond * 100
             lines.append("  rate: \(String(format: "%.1f", rate))/s achieved, \(String(format: "%.0f", share))% of the configured \(configured) (\(String(format: "%.0f", configured.perSecond))/s); peak in flight \(s.peakInFlight)")

@@ -52,6 +52,8 @@ struct RunOutput: Sendable {
         }
         f["deferred"] = .int(s.deferred)
         f["version"] = .string(BuildInfo.recorded)
+        f["ip_lockouts"] = .int(s.lockouts)
+        f["ip_lockout_seconds"] = .number(s.lockoutSeconds)
         if let r = s.configuredRate { f["configured_rate"] = .number(r.perSecond); f["rate"] = .string(r.description) }
         if let o = s.clockOffsetMilliseconds { f["clock_offset_ms"] = .int(Int(o)) }
         switch s.ending {

@@ -86,6 +86,9 @@ struct StatusCommand: ParsableCommand {
         if !builds.isEmpty {
             print("sent by: " + builds.map { "backfill \($0.versions.joined(separator: ", ")) to \($0.name)" }.joined(separator: "; "))
         }
+        for t in summary.targets where t.lockouts > 0 {
+            print("IP lockouts caused on \(t.name): \(t.lockouts) (\(Int(t.lockoutSeconds)) s in which every request from this IP, the platform's own included, was refused)")
+        }
         if !summary.targets.isEmpty {
             print("targets sent to:")
             for t in summary.targets {

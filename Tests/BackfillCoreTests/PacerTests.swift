@@ -106,69 +106,45 @@ struct PacerTests {
         #expect(Self.busiestWindow(times, window: limit.window) <= 100)
     }
 
-    @Test func burstOf429sInOneEpisodeHalvesTheRateOnce() {
-        var pacer = Pacer(limit: RateLimit(count: 1000, window: .seconds(10)))
-        _ = Self.drive(&pacer, starts: 10)
-        pacer.rateLimited(now: .seconds(1), retryAfter: nil)
-        // The other requests of the same burst answer 429 while the pause is on: the same episode.
-        pacer.rateLimited(now: .seconds(1) + .milliseconds(3), retryAfter: nil)
-        pacer.rateLimited(now: .seconds(2), retryAfter: nil)
-        #expect(pacer.factor == 0.5)
-        #expect(pacer.interval == .milliseconds(20))
-        // The pause is extended to the latest 429's, never shortened.
-        #expect(pacer.pausedUntil == .seconds(13))
+
+    @Test func a429SetsTheCeilingToWhatTheRunSentInTheWindowAndResumesBelowIt() {
+        var pacer = Pacer(limit: RateLimit(count: 1900, window: .seconds(10)))
+        // 1,400 starts at 190/s: the window overflowed with the others' 600.
+        let times = Self.drive(&pacer, starts: 1_400)
+        pacer.rateLimited(now: times.last! + .milliseconds(50), retryAfter: nil)
+        #expect(pacer.lockouts == 1 && pacer.lockoutSeconds == 10)
+        #expect(abs(pacer.ceiling! - 140) < 0.5)
+        #expect(abs(pacer.currentRate - 0.9 * pacer.ceiling!) < 0.01)
+        // The rest of the burst answers 429 too: the same episode.
+        pacer.rateLimited(now: times.last! + .milliseconds(60), retryAfter: nil)
+        #expect(pacer.lockouts == 1)
+        // Retry-After sets the pause and the lockout's length.
+        pacer.rateLimited(now: .seconds(100), retryAfter: .seconds(4))
+        #expect(pacer.lockouts == 2 && pacer.lockoutSeconds == 14)
     }
 
-    @Test func a429AfterThePauseIsANewEpisodeAndHalvesAgainDownToTheFloor() {
-        var pacer = Pacer(limit: RateLimit(count: 1000, window: .seconds(10)))
-        var now = Duration.zero
-        var factors: [Double] = []
-        for _ in 0..<8 {
-            pacer.rateLimited(now: now, retryAfter: .seconds(1))
-            factors.append(pacer.factor)
-            now += .seconds(2)
+    @Test func afterALockoutTheRateRisesAlongThePlateauForTenMinutesThenGrows() {
+        var pacer = Pacer(limit: RateLimit(count: 1900, window: .seconds(10)))
+        let times = Self.drive(&pacer, starts: 1_400)
+        pacer.rateLimited(now: times.last!, retryAfter: nil)
+        let ceiling = pacer.ceiling!
+        var samples: [(Duration, Double)] = []
+        var now = pacer.pausedUntil!
+        while now < pacer.pausedUntil.map({ $0 }) ?? .zero { now += .milliseconds(1) }
+        let start = now
+        while now - start < .seconds(800), pacer.factor < 1 {
+            let t = pacer.earliestStart(now: now)
+            pacer.recordStart(at: t)
+            now = t
+            if samples.last.map({ now - $0.0 >= .seconds(10) }) ?? true { samples.append((now, pacer.currentRate)) }
         }
-        #expect(factors == [0.5, 0.25, 0.125, 0.0625, 0.05, 0.05, 0.05, 0.05])
-    }
-
-    @Test func eachWindowWithoutA429AddsBackATenthUntilTheRateIsWhole() {
-        let limit = RateLimit(count: 100, window: .seconds(1))
-        var pacer = Pacer(limit: limit)
-        _ = Self.drive(&pacer, starts: 20)
-        let hit = Duration.milliseconds(200)
-        pacer.rateLimited(now: hit, retryAfter: .seconds(2))
-        #expect(pacer.factor == 0.5)
-        // Walk forward window by window with requests always waiting.
-        var times = Self.drive(&pacer, starts: 1, from: hit)
-        var seen: [Double] = [pacer.factor]
-        while pacer.factor < 1, times.count < 10_000 {
-            times += Self.drive(&pacer, starts: 1, from: times.last!)
-            if pacer.factor != seen.last { seen.append(pacer.factor) }
-        }
-        #expect(pacer.factor == 1)
-        // 0.5, 0.6, ... 1.0: a tenth of the configured rate per full window, never a jump.
-        let steps = zip(seen, seen.dropFirst()).map { $1 - $0 }
-        #expect(steps.allSatisfy { $0 > 0 && $0 <= 0.1 + 1e-9 })
-        #expect(seen == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-        // The climb takes one window per step: at least 5 windows after the pause ended.
-        #expect(times.last! - (hit + .seconds(2)) >= .seconds(5))
-        #expect(Self.busiestWindow(times, window: limit.window) <= 100)
-    }
-
-    @Test func theRateDoesNotClimbWhileWindowsStillSee429s() {
-        var pacer = Pacer(limit: RateLimit(count: 100, window: .seconds(1)))
-        pacer.rateLimited(now: .zero, retryAfter: .milliseconds(100))
-        let times = Self.drive(&pacer, starts: 20, from: .zero)
-        // Less than a window after the pause: still halved.
-        #expect(times.last! < .milliseconds(100) + .seconds(1))
-        #expect(pacer.factor == 0.5)
-    }
-
-    @Test func aReducedRateSpacesStartsFurtherApart() {
-        var pacer = Pacer(limit: RateLimit(count: 1000, window: .seconds(10)))
-        pacer.rateLimited(now: .zero, retryAfter: .zero)
-        let times = Self.drive(&pacer, starts: 50, from: .zero)
-        let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
-        #expect(gaps.allSatisfy { $0 == .milliseconds(20) })
+        let at = { (seconds: Double) in samples.last { $0.0 - start <= .seconds(seconds) }!.1 }
+        #expect(abs(at(1) - 0.9 * ceiling) < 1)
+        #expect(at(300) > 0.9 * ceiling && at(300) < 0.98 * ceiling)
+        #expect(at(595) <= 0.98 * ceiling + 0.01)
+        #expect(zip(samples, samples.dropFirst()).allSatisfy { $0.1 <= $1.1 + 1e-9 }, "never lower without a 429")
+        // Past the plateau: +15% per 10 s, to the configured rate, and the ceiling is forgotten.
+        #expect(pacer.factor == 1 && pacer.ceiling == nil)
+        #expect(now - start < .seconds(700))
     }
 }

@@ -101,7 +101,7 @@ extension EndToEnd {
                 : try await backfill(["ingest", "--mode", "history", Self.fixtures + "/mapped.csv", "--db", db] + Self.mappings)
             #expect(same.status == 0, "\(same.stderr)")
             #expect(Array(try migrations(db).drop { $0 < "0007" }) == ["0007_compact_rows", "0008_send_counts", "0009_exact_bytes", "0010_typed_vocabulary",
-                                                                    "0011_contract", "0012_echo_mismatch", "0013_across_participants", "0014_run_version"])
+                                                                    "0011_contract", "0012_echo_mismatch", "0013_across_participants", "0014_run_version", "0015_lockouts"])
             // The send counts status reads start as a count of the sends the old release recorded.
             let (counted, kept) = try Ledger.peek(db) { db in
                 (try String.fetchAll(db, sql: "SELECT target_id || state || count(*) FROM job_send GROUP BY target_id, state ORDER BY 1"),

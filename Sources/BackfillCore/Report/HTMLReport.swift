@@ -370,13 +370,15 @@ public struct HTMLReport: Sendable {
 
     private func runs(_ s: ReportSummary) -> [HNode] {
         guard !s.runs.isEmpty else { return [H.p([H.text("No run yet.")])] }
-        return [H.table(["run", "target", "started (UTC)", "duration", "how it ended", "requests", "achieved rate", "configured", "sent by"], s.runs.map { r in
+        return [H.table(["run", "target", "started (UTC)", "duration", "how it ended", "requests", "achieved rate", "configured", "IP lockouts caused", "sent by"], s.runs.map { r in
             let achieved = r.sendsPerSecond.map { "\(ReportSummary.format($0))/s" } ?? "–"
             let share = r.shareOfConfigured.map { " (\(String(format: "%.0f", $0 * 100))%)" } ?? ""
             let configured = r.configuredPerSecond.map { "\(r.rate) = \(ReportSummary.format($0))/s" } ?? "\(r.rate) (unpaced)"
             return [H.text("#\(r.id)"), H.text(r.target ?? "–"), H.text(String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " ")),
                     H.text(r.seconds.map(duration) ?? "not ended"), H.text(ended(r)), H.text(HTMLText.count(r.attempts)),
-                    H.text(achieved + share), H.text(configured), H.text(r.version.map { "backfill \($0)" } ?? "–")]
+                    H.text(achieved + share), H.text(configured),
+                    H.text(r.lockouts == 0 ? "0" : "\(r.lockouts) (\(Int(r.lockoutSeconds)) s of the IP's traffic refused)"),
+                    H.text(r.version.map { "backfill \($0)" } ?? "–")]
         }, numeric: [5, 6], class: "list")]
     }
 

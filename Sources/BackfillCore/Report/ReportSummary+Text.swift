@@ -45,7 +45,8 @@ extension ReportSummary {
             let end = r.endedAt ?? "not ended"
             let exit = r.exitCode.map { " exit \($0)" } ?? ""
             let why = r.stopReason.map { " (\($0))" } ?? ""
-            let build = r.version.map { "  sent by backfill \($0)" } ?? ""
+            let build = (r.version.map { "  sent by backfill \($0)" } ?? "")
+                + (r.lockouts > 0 ? "  IP lockouts caused: \(r.lockouts) (\(Int(r.lockoutSeconds)) s)" : "")
             lines.append("  #\(r.id) \(r.startedAt) -> \(end)  \(r.attempts) requests, \(r.rateComparison)\(exit)\(why)\(build)")
         }
         if latency.attempts > 0 {

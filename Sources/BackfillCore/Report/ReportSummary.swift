@@ -65,13 +65,16 @@ public struct ReportSummary: Sendable, Encodable {
         public var target: String?
         /// The build that sent (`0.21.0+<commit>`); nil for a run made before versions were recorded.
         public var version: String?
+        /// Lockouts of the IP the run caused, and the seconds everything the IP sent was refused for them.
+        public var lockouts = 0
+        public var lockoutSeconds: Double = 0
 
         /// Stopped by an answer or failure that any further request would meet too (not a signal, not a crash).
         public var stoppedByAnswer: Bool { stopCode.map { ![.interrupted, .crashed, .error].contains($0) } ?? false }
 
         enum CodingKeys: String, CodingKey {
             case id, startedAt, endedAt, seconds, attempts, sendsPerSecond, rate, configuredPerSecond, shareOfConfigured,
-                 concurrency, exitCode, stopReason, target, version
+                 concurrency, exitCode, stopReason, target, version, lockouts, lockoutSeconds
         }
     }
 
@@ -259,7 +262,8 @@ public struct ReportSummary: Sendable, Encodable {
                            rate: run.rate, configuredPerSecond: configured,
                            shareOfConfigured: achieved.flatMap { a in configured.map { a / $0 } },
                            concurrency: run.concurrency, exitCode: run.exitCode,
-                           stopReason: run.stop?.text, stopCode: run.stop?.code, target: scope.target?.name, version: run.version)
+                           stopReason: run.stop?.text, stopCode: run.stop?.code, target: scope.target?.name, version: run.version,
+                           lockouts: run.lockouts, lockoutSeconds: run.lockoutSeconds)
         }
     }
 

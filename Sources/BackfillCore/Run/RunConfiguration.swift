@@ -24,6 +24,9 @@ public struct RunConfiguration: Sendable {
     public var retry = RetryPolicy()
     /// Stop after this many consecutive answers with the same status and message. Default: 20.
     public var stopAfter = 20
+    /// `--max-lockouts`: stop once the run has caused this many lockouts of the IP (each 429 locks out everything
+    /// the IP sends for 10 s, the platform's own traffic included).
+    public var maxLockouts = 3
     /// Send at most this many jobs (a canary). Default: nil (all).
     public var limit: Int?
     /// PEM file of CA certificates to trust besides the system's (a TLS-inspecting proxy, a test server).
@@ -86,6 +89,7 @@ public struct RunConfiguration: Sendable {
         if timeout <= .zero { throw BackfillError("bad_option", "--timeout: must be positive") }
         if retry.maxAttempts < 1 { throw BackfillError("bad_option", "--max-attempts \(retry.maxAttempts): expected at least 1") }
         if stopAfter < 1 { throw BackfillError("bad_option", "--stop-after \(stopAfter): expected at least 1") }
+        if maxLockouts < 1 { throw BackfillError("bad_option", "--max-lockouts \(maxLockouts): expected at least 1") }
         if let limit, limit < 1 { throw BackfillError("bad_option", "--limit \(limit): expected at least 1") }
         if rate == nil && !target.isLoopback {
             throw BackfillError("bad_option", "--rate unlimited is for a local sandbox only (127.0.0.1 or localhost)")

@@ -28,8 +28,13 @@ public final class RunMetrics: Sendable {
         public static let eta = "backfill_eta_seconds"
         /// Fields a 200 echoed with another value than the one sent.
         public static let echoMismatches = "backfill_echo_mismatches_total"
+        /// Lockouts of the IP the run caused, and the seconds everything the IP sends was refused for them.
+        public static let ipLockouts = "backfill_ip_lockouts_total"
+        public static let ipLockoutSeconds = "backfill_ip_lockout_seconds_total"
+        /// The rate the run is configured to now (`--rate`, or what `backfill rate` set), requests per second.
+        public static let configuredRate = "backfill_configured_rate"
         public static let all = [attempts, jobs, inFlight, window, ceiling, rateLimitFactor, paused, requestDuration,
-                                 rateLimited, eta, echoMismatches]
+                                 rateLimited, eta, echoMismatches, ipLockouts, ipLockoutSeconds, configuredRate]
     }
 
     /// The request-duration histogram's buckets, seconds: loopback to past the default 30 s timeout.
@@ -48,6 +53,11 @@ public final class RunMetrics: Sendable {
     private let rateLimitFactor: Gauge
     private let paused: Gauge
     private let eta: Gauge
+    private let ipLockouts: Counter
+    private let ipLockoutSeconds: FloatingPointCounter
+    private let configuredRate: Gauge
+    /// What the counters above have been told so far (progress carries totals).
+    private let counted = Mutex<(lockouts: Int, seconds: Double)>((0, 0))
 
     public init(factory: any MetricsFactory, target: String) {
         self.factory = factory
@@ -65,6 +75,9 @@ public final class RunMetrics: Sendable {
         rateLimitFactor = Gauge(label: Name.rateLimitFactor, dimensions: t, factory: factory)
         paused = Gauge(label: Name.paused, dimensions: t, factory: factory)
         eta = Gauge(label: Name.eta, dimensions: t, factory: factory)
+        ipLockouts = Counter(label: Name.ipLockouts, dimensions: t, factory: factory)
+        ipLockoutSeconds = FloatingPointCounter(label: Name.ipLockoutSeconds, dimensions: t, factory: factory)
+        configuredRate = Gauge(label: Name.configuredRate, dimensions: t, factory: factory)
     }
 
     /// A batch of attempts the ledger now holds.
@@ -101,5 +114,12 @@ public final class RunMetrics: Sendable {
         paused.record(p.paused ? 1 : 0)
         // Unknown (no answer yet) is NaN, not 0: a dashboard must not read "nothing left".
         eta.record(p.eta ?? .nan)
+        configuredRate.record(p.configuredRate ?? .nan)
+        let (newLockouts, newSeconds) = counted.withLock { c -> (Int, Double) in
+            defer { c = (max(c.lockouts, p.lockouts), max(c.seconds, p.lockoutSeconds)) }
+            return (p.lockouts - c.lockouts, p.lockoutSeconds - c.seconds)
+        }
+        if newLockouts > 0 { ipLockouts.increment(by: newLockouts) }
+        if newSeconds > 0 { ipLockoutSeconds.increment(by: newSeconds) }
     }
 }

@@ -38,6 +38,9 @@ public struct RunProgress: Sendable, Equatable {
     public var jobs = JobCounts()
     /// The database's mode: in history mode the jobs are steps, and are called so.
     public var mode: IngestMode = .latest
+    /// Lockouts of the IP the run caused so far, and their seconds.
+    public var lockouts = 0
+    public var lockoutSeconds: Double = 0
 }
 
 /// What the run tells the executable while it goes. Every closure runs on the run's control queue: keep it short.

@@ -24,6 +24,10 @@ public struct RunSummary: Sendable {
     /// Email handovers, cycles and addresses held outside the input on the target, once the run is over.
     public var emailRules = EmailRuleCounts()
     public var rateLimited = 0
+    /// Lockouts of the IP the run caused (429 episodes), and the seconds in which everything the IP sent, the
+    /// platform's own traffic included, was refused.
+    public var lockouts = 0
+    public var lockoutSeconds: Double = 0
     /// Answers (200) that echoed a field with another value than the one sent (`EchoCheck`).
     public var echoMismatches = 0
     public var recovered = 0

@@ -87,7 +87,8 @@ public enum Runner {
         case .stopped(let code, let message): RunStop(code, message)
         case .interrupted(let signal): RunStop(.interrupted, signalName(signal))
         }
-        try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stop: stop)
+        try store.endRun(runID, now: EpochClock.milliseconds(), exitCode: summary.exitCode, stop: stop,
+                         lockouts: summary.lockouts, lockoutSeconds: summary.lockoutSeconds)
         return summary
     }
 

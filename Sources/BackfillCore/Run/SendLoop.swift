@@ -33,6 +33,8 @@ public struct SendLoop: Sendable {
         public var contract: Contract = .ndax
         /// A 404 is the route's (see `RunConfiguration.notFoundIsRoute`).
         public var notFoundIsRoute = false
+        /// `--max-lockouts`: the run stops once it has caused this many lockouts of the IP.
+        public var maxLockouts = 3
 
         public init(rate: RateLimit?, ceiling: Int, claimBatch: Int = 64, writeBatch: Int = 256, limit: Int? = nil,
                     stopAfter: Int = 20, retry: RetryPolicy = RetryPolicy()) {
@@ -50,6 +52,7 @@ public struct SendLoop: Sendable {
                       limit: c.limit, stopAfter: c.stopAfter, retry: c.retry)
             contract = c.contract
             notFoundIsRoute = c.notFoundIsRoute
+            maxLockouts = c.maxLockouts
         }
     }
 
@@ -68,6 +71,8 @@ public struct SendLoop: Sendable {
         case answered(ClaimedJob, SendResult, latency: Duration)
         /// SIGINT or SIGTERM.
         case signal(Int32)
+        /// `backfill rate`: a new ceiling for the running run (checked against the documented limit already).
+        case rateChanged(RateLimit)
     }
 
     public enum Action: Sendable, Equatable {
@@ -129,7 +134,7 @@ public struct SendLoop: Sendable {
         case ended
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     public private(set) var pacer: Pacer?
     public private(set) var window: InFlightWindow
     public private(set) var summary = RunSummary(ending: .drained)
@@ -156,7 +161,7 @@ public struct SendLoop: Sendable {
     /// - Parameter seed: for the backoff's jitter.
     public init(settings: Settings, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         self.settings = settings
-        pacer = settings.rate.map(Pacer.init(limit:))
+        pacer = settings.rate.map { Pacer(limit: $0) }
         window = InFlightWindow(ceiling: settings.ceiling, rate: settings.rate?.perSecond)
         random = SplitMix64(seed: seed)
     }
@@ -183,6 +188,11 @@ public struct SendLoop: Sendable {
         case .answered(let job, let answer, let latency):
             answered(job, answer, latency: latency, now: now, wallNow: wallNow, &actions)
         case .signal(let sig): signal(sig, now: now, &actions)
+        case .rateChanged(let rate):
+            if case .ended = lifecycle { break }
+            settings.rate = rate
+            if pacer == nil { pacer = Pacer(limit: rate) } else { pacer?.setLimit(rate) }
+            pump(now: now, &actions)
         }
         return actions
     }
@@ -407,6 +417,13 @@ public struct SendLoop: Sendable {
         if case .rateLimited(let retryAfter) = outcome {
             pacer?.rateLimited(now: now, retryAfter: retryAfter)
             summary.rateLimited += 1
+            if let pacer, pacer.lockouts > summary.lockouts {
+                summary.lockouts = pacer.lockouts
+                summary.lockoutSeconds = pacer.lockoutSeconds
+                if pacer.lockouts >= settings.maxLockouts {
+                    halt(.stopped(code: .lockouts, message: StopReason.lockouts(pacer.lockouts, seconds: pacer.lockoutSeconds)), &actions)
+                }
+            }
         }
         let decision = AttemptDecision.decide(outcome: outcome, attemptsBefore: job.attempts, policy: settings.retry,
                                               now: wallNow, pauseEnd: pauseEnd(now: now, wallNow: wallNow),

@@ -217,6 +217,22 @@ public final class WorkerPool: @unchecked Sendable {
         flushTimer.setEventHandler { [self] in deliver(.tick) }
         flushTimer.resume()
         timers.append(flushTimer)
+        // `backfill rate`: the database is the channel (see RunStore.requestedRate); read once a second on the
+        // writer's connection, delivered to the loop on the control queue.
+        do {
+            let rateTimer = DispatchSource.makeTimerSource(queue: control)
+            rateTimer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+            rateTimer.setEventHandler { [self] in
+                writer.async { [self] in
+                    guard let asked = try? store.requestedRate() else { return }
+                    control.async { [self] in
+                        if asked != loop.pacer?.limit { deliver(.rateChanged(asked)) }
+                    }
+                }
+            }
+            rateTimer.resume()
+            timers.append(rateTimer)
+        }
         if let metrics {
             let metricsTimer = DispatchSource.makeTimerSource(queue: control)
             metricsTimer.schedule(deadline: .now(), repeating: .milliseconds(500))
@@ -244,9 +260,10 @@ public final class WorkerPool: @unchecked Sendable {
             target: store.target.name, elapsed: elapsed, done: done, total: progressTotal, attempts: s.attempts,
             succeeded: s.succeeded, failed: s.failed, retried: s.retried, rateLimited: s.rateLimited,
             inFlight: loop.inFlightCount, window: loop.window.size, ceiling: loop.window.ceiling,
-            latencyP90: loop.window.latencyP90, achievedRate: rate, configuredRate: configuration.rate?.perSecond,
+            latencyP90: loop.window.latencyP90, achievedRate: rate, configuredRate: loop.pacer?.limit.perSecond ?? configuration.rate?.perSecond,
             rateFactor: loop.pacer?.factor ?? 1, paused: loop.pacer?.pausedUntil.map { $0 > now } ?? false,
-            eta: rate > 0 ? Double(remaining) / rate : nil, final: final, jobs: jobCounts(s), mode: store.mode)
+            eta: rate > 0 ? Double(remaining) / rate : nil, final: final, jobs: jobCounts(s), mode: store.mode,
+            lockouts: s.lockouts, lockoutSeconds: s.lockoutSeconds)
     }
 
     /// The target's jobs now: the counts at the start, moved by this run's answers (never a scan of the table).

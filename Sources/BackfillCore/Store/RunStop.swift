@@ -22,6 +22,8 @@ public struct RunStop: Sendable, Equatable, Codable {
         case crashed
         /// Any other error that ended the run (the message is the error).
         case error
+        /// The run caused `--max-lockouts` lockouts of the IP: it stopped rather than keep hurting the platform.
+        case lockouts
 
         /// The code of a run-stopping error class (see `Outcome.stop`).
         public init(_ errorClass: ErrorClass) {

@@ -401,6 +401,8 @@ public final class RunStore: Sendable {
                     ended_at = max(started_at, coalesce((SELECT max(a.ended_at) FROM attempt a WHERE a.run_id = run.id), started_at))
                 WHERE ended_at IS NULL
                 """)
+            // A ceiling `backfill rate` asked of an earlier run does not carry over: this run starts from its own --rate.
+            try db.execute(sql: "DELETE FROM setting WHERE name = ?", arguments: [RunStore.rateSetting])
             try db.execute(sql: """
                 INSERT INTO run (started_at, base_url, rate, concurrency, target_id, profile, version) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [now, target.target.baseURL, rate, concurrency, targetID, target.target.profile.rawValue, version])
@@ -411,12 +413,15 @@ public final class RunStore: Sendable {
     }
 
     /// Ends the run: its exit code and, when it did not drain, why it stopped (code and message apart).
-    public func endRun(_ id: Int64, now: Int64, exitCode: Int32, stop: RunStop?) throws {
+    public func endRun(_ id: Int64, now: Int64, exitCode: Int32, stop: RunStop?, lockouts: Int = 0,
+                       lockoutSeconds: Double = 0) throws {
         try database.write { db in
             try db.execute(literal: """
-                UPDATE run SET ended_at = \(now), exit_code = \(exitCode), stop_code = \(stop?.code), stop_message = \(stop?.message)
+                UPDATE run SET ended_at = \(now), exit_code = \(exitCode), stop_code = \(stop?.code), stop_message = \(stop?.message),
+                               lockouts = \(lockouts), lockout_seconds = \(lockoutSeconds)
                 WHERE id = \(id)
                 """)
+            try db.execute(sql: "DELETE FROM setting WHERE name = ?", arguments: [RunStore.rateSetting])
             try RunLock.release(db)
         }
     }
@@ -457,6 +462,18 @@ extension RunStore {
     }
 
     /// Current jobs failed on this target, by error class, largest first.
+    /// `setting.name` of the rate `backfill rate` asks of the running run (`500/10s`).
+    public static let rateSetting = "run_rate"
+
+    /// The rate `backfill rate` asked of the running run, if any. The database is the channel: the run has it open
+    /// already, the write is atomic and checked before it is made, and it needs no PID, signal or open port.
+    public func requestedRate() throws -> RateLimit? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [RunStore.rateSetting])
+                .flatMap(RateLimit.init(parsing:))
+        }
+    }
+
     /// Where the email rules stand on this target.
     public func emailRules() throws -> EmailRuleCounts {
         try database.read { db in try EmailRuleCounts.read(db, targetID: targetID) }

@@ -15,11 +15,16 @@ public struct StatusSummary: Sendable, Codable, Equatable {
         /// The builds whose runs sent to the target (`0.21.0+<commit>`), oldest first; runs made before versions
         /// were recorded are left out.
         public var versions: [String] = []
+        /// Lockouts of the IP the runs to this target caused, and their seconds.
+        public var lockouts = 0
+        public var lockoutSeconds: Double = 0
         /// History mode: `jobs` counts steps, and is also written as `steps`.
         var history = false
 
         enum CodingKeys: String, CodingKey {
             case name, profile, jobs, steps, versions
+            case lockouts = "ip_lockouts"
+            case lockoutSeconds = "ip_lockout_seconds"
             case baseURL = "base_url"
         }
 
@@ -39,6 +44,8 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             jobs = try c.decode(JobCounts.self, forKey: .jobs)
             history = c.contains(.steps)
             versions = try c.decodeIfPresent([String].self, forKey: .versions) ?? []
+            lockouts = try c.decodeIfPresent(Int.self, forKey: .lockouts) ?? 0
+            lockoutSeconds = try c.decodeIfPresent(Double.self, forKey: .lockoutSeconds) ?? 0
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -49,6 +56,10 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             try c.encode(jobs, forKey: .jobs)
             if history { try c.encode(jobs, forKey: .steps) }
             if !versions.isEmpty { try c.encode(versions, forKey: .versions) }
+            if lockouts > 0 {
+                try c.encode(lockouts, forKey: .lockouts)
+                try c.encode(lockoutSeconds, forKey: .lockoutSeconds)
+            }
         }
     }
 
@@ -105,6 +116,11 @@ public struct StatusSummary: Sendable, Codable, Equatable {
             counts.versions = try String.fetchAll(db, sql: """
                 SELECT version FROM run WHERE target_id = ? AND version IS NOT NULL GROUP BY version ORDER BY min(id)
                 """, arguments: [t.id])
+            if let row = try Row.fetchOne(db, sql: "SELECT sum(lockouts), sum(lockout_seconds) FROM run WHERE target_id = ?",
+                                          arguments: [t.id]) {
+                counts.lockouts = row[0] ?? 0
+                counts.lockoutSeconds = row[1] ?? 0
+            }
             return counts
         }
         let scoped = try scope.stored.flatMap { countsByID[$0.id] } ?? jobCounts(db, targetID: scope.stored?.id, mode: mode)

@@ -18,6 +18,8 @@ package struct StoredRun: Sendable {
     package var attempts: Int
     /// The build that made it (nil before 0014).
     package var version: String?
+    package var lockouts = 0
+    package var lockoutSeconds: Double = 0
 }
 
 /// Where a job of a report's class count stands: a failed or held current job, or a rejected row with no usable
@@ -140,7 +142,8 @@ package enum SummaryReads {
                 ? try attempts.select(max(AttemptRow.Columns.endedAt), as: Int64.self).fetchOne(db) : nil
             return StoredRun(id: run.id, startedAt: run.startedAt, endedAt: run.endedAt, lastAnswerAt: lastAnswer,
                              rate: run.rate, concurrency: run.concurrency, exitCode: run.exitCode, stop: run.stop,
-                             attempts: try attempts.answered().fetchCount(db), version: run.version)
+                             attempts: try attempts.answered().fetchCount(db), version: run.version,
+                             lockouts: run.lockouts, lockoutSeconds: run.lockoutSeconds)
         }
     }
 }

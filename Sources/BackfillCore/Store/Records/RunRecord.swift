@@ -24,9 +24,13 @@ package struct RunRecord: Codable, Sendable, FetchableRecord, TableRecord {
     package var stopMessage: String?
     /// The build that made the run (`BuildInfo.recorded`); nil for a run made before 0014.
     package var version: String?
+    /// Lockouts of the IP the run caused, and their seconds (0 before 0015).
+    package var lockouts: Int
+    package var lockoutSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case id, rate, concurrency, profile, version
+        case id, rate, concurrency, profile, version, lockouts
+        case lockoutSeconds = "lockout_seconds"
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case baseURL = "base_url"
