@@ -177,11 +177,13 @@ struct SendLoopTransitionTests {
         var d = Driver(SendLoop.Settings(rate: RateLimit(count: 10, window: .seconds(1)), ceiling: 1, claimBatch: 4))
         _ = d.on(.begin, at: 0)
         #expect(d.on(.claimed(Self.jobs(1...4)), at: 0) == [.start(Self.job(1))])
-        // Retry-After 2 s: every start waits until 2.1 s, the rate halves, and the job is due when the pause ends.
+        // Retry-After 2 s: every start waits until 2.1 s, the rate drops below what the lockout measured (the run sent
+        // one request in the window: the floor), and the job is due when the pause ends.
         #expect(d.on(Self.answered(Self.job(1), 429, sent: 0, at: 100, retryAfter: .seconds(2)), at: 100)
             == [.wake(at: .milliseconds(2_100))])
         #expect(d.loop.pacer?.pausedUntil == .milliseconds(2_100))
-        #expect(d.loop.pacer?.factor == 0.5)
+        #expect(d.loop.pacer?.factor == 0.05)
+        #expect(d.loop.summary.lockouts == 1 && d.loop.summary.lockoutSeconds == 2)
         #expect(d.loop.summary.rateLimited == 1 && d.loop.summary.retried == 0 && d.loop.summary.failed == 0)
         // The pause ends: the record is written (no claim is out), job 2 starts, and the loop claims.
         let limited = Self.record(Self.job(1), 429, sent: 0, at: 100, "rate_limited", "rate_limited",
