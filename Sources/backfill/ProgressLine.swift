@@ -12,8 +12,13 @@ enum ProgressLine {
     static func render(_ p: RunProgress, width: Int) -> String {
         let percent = p.total > 0 ? Double(p.done) * 100 / Double(p.total) : 0
         var rate = String(format: "%.1f/s", p.achievedRate)
-        if let configured = p.configuredRate { rate += String(format: " of %.0f", configured * p.rateFactor) }
-        if p.paused { rate += " PAUSED (429)" }
+        // The rate in use now, of the configured one (`--rate`, or what `backfill rate` set since).
+        if let configured = p.configuredRate {
+            rate += String(format: " of %.0f", configured * p.rateFactor)
+            if p.rateFactor < 1 { rate += String(format: " (limit %.0f)", configured) }
+        }
+        if p.paused { rate += " PAUSED (429: the IP is locked out)" }
+        if p.lockouts > 0 { rate += " IP lockouts \(p.lockouts)" }
         let latency = p.latencyP90.map { $0 < 1 ? String(format: "p90 %.0fms", $0 * 1000) : String(format: "p90 %.1fs", $0) } ?? "p90 -"
         let eta = p.eta.map { e -> String in
             let s = Int(e)

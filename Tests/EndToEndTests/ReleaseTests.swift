@@ -51,7 +51,7 @@ extension EndToEnd {
             #expect(version.stdout.hasPrefix("backfill \(BuildInfo.version) (commit "))
             // A test build has no git information: it says so rather than guess.
             #expect(version.stdout.contains("commit unknown"))
-            for command in ["", "ingest", "status", "explain", "run", "resume", "report", "retry", "purge", "unlock", "sandbox", "demo"] {
+            for command in ["", "ingest", "status", "explain", "run", "resume", "rate", "report", "retry", "purge", "unlock", "sandbox", "demo"] {
                 let help = try await backfill(["help"] + (command.isEmpty ? [] : [command]))
                 #expect(help.status == 0)
                 let wide: [String] = help.stdout.components(separatedBy: "\n").filter { $0.count > 80 }

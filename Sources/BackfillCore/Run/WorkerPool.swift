@@ -225,6 +225,8 @@ public final class WorkerPool: @unchecked Sendable {
             rateTimer.setEventHandler { [self] in
                 writer.async { [self] in
                     guard let asked = try? store.requestedRate() else { return }
+                    // Never above the documented limit for a documented host, whoever wrote the setting.
+                    if store.target.target.isDocumentedHost, asked.perSecond > RateLimit.documented.perSecond { return }
                     control.async { [self] in
                         if asked != loop.pacer?.limit { deliver(.rateChanged(asked)) }
                     }
