@@ -131,3 +131,16 @@ func killedMidway(_ arguments: [String], environment: [String: String], outputIn
     _ = try await run.waitForExit()
     return run
 }
+
+/// Runs `backfill arguments...` to its end (at most `timeout`) with `environment` added, its output in `directory`
+/// under `name`; expects a normal exit.
+func runBackfill(_ arguments: [String], environment: [String: String] = [:], in directory: String, name: String,
+                 timeout: Duration = .seconds(60)) async throws -> EndToEnd.OperatorSafetyTests.CommandResult {
+    let process = try BuiltBinary(arguments, environment: environment, outputIn: directory, name: name)
+    defer { process.killIfRunning() }
+    let exit = try await process.waitForExit(timeout: timeout)
+    #expect(exit.reason == .exit, "backfill \(arguments.joined(separator: " ")) was killed\n\(process.output)")
+    return .init(status: exit.status,
+                 stdout: (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? "",
+                 stderr: (try? String(contentsOfFile: process.stderrPath, encoding: .utf8)) ?? "")
+}

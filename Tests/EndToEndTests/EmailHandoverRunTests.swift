@@ -68,9 +68,6 @@ extension EndToEnd {
             return db
         }
 
-        /// A synchronous read from async code.
-        static func read<T>(_ db: DatabaseQueue, _ body: (Database) throws -> T) throws -> T { try db.read(body) }
-
         /// Handovers whose taker's successful attempt started before its giver's successful attempt ended.
         static func outOfOrder(_ db: Database) throws -> Int {
             try Int.fetchOne(db, sql: """
@@ -85,7 +82,7 @@ extension EndToEnd {
         func aChainOfHandoversIsAppliedInOrderWithNoFailure(mode: IngestMode, contract: Contract) async throws {
             let (chains, fillers) = (12, 60)
             let db = try ingest(HandoverCorpus.csv(chains: chains, fillers: fillers), name: "chain.csv", mode: mode, contract: contract)
-            let planned = try Self.read(db) { try Int.fetchOne($0, sql: "SELECT count(*) FROM email_handover") ?? 0 }
+            let planned = try HistoryRunTests.read(db) { try Int.fetchOne($0, sql: "SELECT count(*) FROM email_handover") ?? 0 }
             #expect(planned == chains * 2, "each chain plans two handovers: M after X, T after M")
             try await withSandbox({ c in
                 c.contract = .zerohash
@@ -107,7 +104,7 @@ extension EndToEnd {
                 }
                 #expect(summary.emailRules.handovers == chains * 2 && summary.emailRules.handedOver == chains * 2)
             }
-            #expect(try Self.read(db, Self.outOfOrder) == 0)
+            #expect(try HistoryRunTests.read(db, Self.outOfOrder) == 0)
         }
 
         @Test func aGiverThatFailsForGoodBlocksItsTakerAndRetryUnblocksIt() async throws {
@@ -131,10 +128,10 @@ extension EndToEnd {
                 #expect(sandbox.snapshot().participant("AAA001")?.updatesApplied == 0)
                 return URL(string: sandbox.baseURL)!.port!
             }
-            let status = try Self.read(db) { try StatusSummary.read($0) }
+            let status = try HistoryRunTests.read(db) { try StatusSummary.read($0) }
             #expect(status.jobs[.blocked] == 1 && status.jobs[.failed] == 1)
             #expect(status.emailRules.blocked == 1)
-            let explained = try Self.read(db) { try Explanation.read($0, participantCode: "AAA001") }!
+            let explained = try HistoryRunTests.read(db) { try Explanation.read($0, participantCode: "AAA001") }!
             let waits = explained.currentJobs.first?.waitsFor ?? []
             #expect(waits.map(\.participantCode) == ["BBB001"] && waits.first?.stateOnTarget == .failed)
             #expect(explained.currentJobs.first?.stateOnTarget == .blocked)
@@ -153,7 +150,7 @@ extension EndToEnd {
                 #expect(sandbox.snapshot().participant("AAA001")?[.email] == "shared@example.com")
                 #expect((sandbox.snapshot().requestsByStatus[400] ?? 0) == 0)
             }
-            #expect(try Self.read(db, Self.outOfOrder) == 0)
+            #expect(try HistoryRunTests.read(db, Self.outOfOrder) == 0)
         }
 
         static let cycles = """
@@ -175,7 +172,7 @@ extension EndToEnd {
         @Test(arguments: [IngestMode.latest, .history])
         func aSwapAndAThreeCycleAreHeldNamingTheOthersAndNothingOfThemIsSent(mode: IngestMode) async throws {
             let db = try ingest(Self.cycles, name: "cycles.csv", mode: mode)
-            let explain = { (code: String) in try Self.read(db) { try Explanation.read($0, participantCode: code) }! }
+            let explain = { (code: String) in try HistoryRunTests.read(db) { try Explanation.read($0, participantCode: code) }! }
             let expected = ["CCC001": ["DDD001"], "DDD001": ["CCC001"], "EEE001": ["FFF001", "GGG001"],
                             "FFF001": ["EEE001", "GGG001"], "GGG001": ["EEE001", "FFF001"]]
             for (code, others) in expected {
@@ -195,7 +192,7 @@ extension EndToEnd {
                 #expect(state.patchesReceived == 1, "only HHH001 is sent")
                 #expect(state.participant("CCC001")?.updatesApplied == 0)
             }
-            let summary = try Self.read(db) { try ReportSummary.read($0, top: 10, redact: false, scope: TargetScope.resolve($0, target: nil)) }
+            let summary = try HistoryRunTests.read(db) { try ReportSummary.read($0, top: 10, redact: false, scope: TargetScope.resolve($0, target: nil)) }
             #expect(summary.heldByClass.first { $0.name == "email_cycle" }?.count == 5)
             #expect(summary.emailRules.cycleParticipants == 5)
             let message = summary.topMessages.first { $0.errorClass == "email_cycle" }
@@ -255,7 +252,7 @@ extension EndToEnd {
                 #expect(summary.succeeded == fillers + 1)
                 #expect(sandbox.snapshot().participant("AYY001")?[.email] == "held@example.com")
             }
-            let attempts = try Self.read(db) { db in
+            let attempts = try HistoryRunTests.read(db) { db in
                 try Row.fetchAll(db, sql: """
                     SELECT a.request_id, a.outcome, a.error_class, a.http_status FROM attempt a JOIN job j ON j.id = a.job_id
                     WHERE j.participant_code = 'AYY001' ORDER BY a.id
@@ -266,7 +263,7 @@ extension EndToEnd {
             #expect(attempts.map { $0["outcome"] as String } == ["retry", "succeeded"])
             #expect((attempts.first?["error_class"] as String?) == "email_taken")
             // The last one sent: every filler was answered before it.
-            let last = try Self.read(db) { try String.fetchOne($0, sql: "SELECT j.participant_code FROM attempt a JOIN job j ON j.id = a.job_id ORDER BY a.started_at DESC, a.id DESC LIMIT 1") }
+            let last = try HistoryRunTests.read(db) { try String.fetchOne($0, sql: "SELECT j.participant_code FROM attempt a JOIN job j ON j.id = a.job_id ORDER BY a.started_at DESC, a.id DESC LIMIT 1") }
             #expect(last == "AYY001")
         }
 
@@ -281,9 +278,9 @@ extension EndToEnd {
                 #expect(summary.exitCode == 2)
                 #expect(summary.emailRules.emailTaken == 1)
             }
-            let classes = try Self.read(db) { try String.fetchAll($0, sql: "SELECT outcome || ':' || error_class FROM attempt a JOIN job j ON j.id = a.job_id WHERE j.participant_code = 'AYY001' ORDER BY a.id") }
+            let classes = try HistoryRunTests.read(db) { try String.fetchAll($0, sql: "SELECT outcome || ':' || error_class FROM attempt a JOIN job j ON j.id = a.job_id WHERE j.participant_code = 'AYY001' ORDER BY a.id") }
             #expect(classes == ["retry:email_taken", "failed:email_taken"])
-            let summary = try Self.read(db) { try ReportSummary.read($0, top: 10, redact: false, scope: TargetScope.resolve($0, target: nil)) }
+            let summary = try HistoryRunTests.read(db) { try ReportSummary.read($0, top: 10, redact: false, scope: TargetScope.resolve($0, target: nil)) }
             #expect(summary.failedByClass.first { $0.name == "email_taken" }?.count == 1)
             let advice = ReportAdvice(database: nil, target: nil).failed(ReportClass(.emailTaken), example: "AYY001")
             #expect(advice.words.contains("GET /participants/{email}"))
@@ -317,8 +314,8 @@ extension EndToEnd {
                 #expect(state.participants.filter { $0.updatesApplied > 1 }.isEmpty)
             }
             let reopened = try workspace.openDatabase()
-            #expect(try Self.read(reopened, Self.outOfOrder) == 0)
-            #expect(try Self.read(reopened) { try Int.fetchOne($0, sql: "SELECT count(*) FROM job_send WHERE state = 'succeeded'") } == total)
+            #expect(try HistoryRunTests.read(reopened, Self.outOfOrder) == 0)
+            #expect(try HistoryRunTests.read(reopened) { try Int.fetchOne($0, sql: "SELECT count(*) FROM job_send WHERE state = 'succeeded'") } == total)
         }
     }
 }

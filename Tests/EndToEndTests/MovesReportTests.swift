@@ -63,13 +63,7 @@ extension EndToEnd {
         private let counter = Counter()
 
         func backfill(_ arguments: [String]) async throws -> OperatorSafetyTests.CommandResult {
-            let process = try BuiltBinary(arguments, environment: [:], outputIn: workspace.path, name: "moves-\(counter.next())")
-            defer { process.killIfRunning() }
-            let exit = try await process.waitForExit(timeout: .seconds(60))
-            #expect(exit.reason == .exit, "backfill \(arguments.joined(separator: " ")) was killed\n\(process.output)")
-            return .init(status: exit.status,
-                         stdout: (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: process.stderrPath, encoding: .utf8)) ?? "")
+            try await runBackfill(arguments, in: workspace.path, name: "moves-\(counter.next())")
         }
 
         static func cells(_ line: Substring) -> [String] { line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

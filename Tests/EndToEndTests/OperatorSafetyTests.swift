@@ -40,14 +40,7 @@ extension EndToEnd {
 
         /// Runs `backfill arguments...` to its end (at most 60 s) with `environment` added.
         func backfill(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-            let name = "backfill-\(counter.next())"
-            let process = try BuiltBinary(arguments, environment: environment, outputIn: workspace.path, name: name)
-            defer { process.killIfRunning() }
-            let exit = try await process.waitForExit(timeout: .seconds(60))
-            #expect(exit.reason == .exit, "backfill \(arguments.joined(separator: " ")) was killed\n\(process.output)")
-            return CommandResult(status: exit.status,
-                          stdout: (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: process.stderrPath, encoding: .utf8)) ?? "")
+            try await runBackfill(arguments, environment: environment, in: workspace.path, name: "backfill-\(counter.next())")
         }
 
         /// A database with `count` ingested participants, closed, at the workspace's path.

@@ -17,13 +17,7 @@ extension EndToEnd {
         static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
         func backfill(_ arguments: [String], in directory: String? = nil) async throws -> OperatorSafetyTests.CommandResult {
-            let process = try BuiltBinary(arguments, environment: [:], outputIn: directory ?? workspace.path, name: "release-\(counter.next())")
-            defer { process.killIfRunning() }
-            let exit = try await process.waitForExit(timeout: .seconds(60))
-            #expect(exit.reason == .exit, "backfill \(arguments.joined(separator: " ")) was killed\n\(process.output)")
-            return .init(status: exit.status,
-                         stdout: (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: process.stderrPath, encoding: .utf8)) ?? "")
+            try await runBackfill(arguments, in: directory ?? workspace.path, name: "release-\(counter.next())")
         }
 
         @Test func theCarriedMigrationsAreEveryFileOfMigrationsSQLInOrderByteForByte() throws {

@@ -53,7 +53,8 @@ package enum ParticipantTimeline {
         case .zerohash:
             // The fold keeps alpha-3 and an ISO 3166-2 code already.
             let code = row.values[Field.jurisdictionCode.order].flatMap { $0.isEmpty ? nil : $0 }
-            return JurisdictionMove.Place(country: country, state: code.map { String(ISO3166.Subdivision.local($0)) }, code: code)
+            return JurisdictionMove.Place(country: country, state: code.flatMap { ISO3166.subdivision(code: $0) }.map { String($0.localCode) },
+                                          code: code)
         case .ndax:
             let state = row.values[Field.state.order].flatMap { $0.isEmpty ? nil : $0 }
             let code = state.flatMap { s in ISO3166.country(country).flatMap { ISO3166.subdivision(s, in: $0)?.code } }
@@ -62,9 +63,3 @@ package enum ParticipantTimeline {
     }
 }
 
-extension ISO3166.Subdivision {
-    /// `NY` of `US-NY`.
-    static func local(_ code: String) -> Substring {
-        code.firstIndex(of: "-").map { code[code.index(after: $0)...] } ?? code[...]
-    }
-}

@@ -22,7 +22,7 @@ public struct MovesReport: Sendable {
     /// Writes the report; returns the number of moves.
     public func write(_ db: Database, to sink: ReportSink, scope: TargetScope) throws -> Int {
         let contract = try ContractSetting.stored(db)
-        try sink.write(Self.csvLine(header))
+        try sink.write(CSVText.line(header) + "\n")
         var n = 0
         try MoveReads.forEach(db, scope: scope) { row in
             n += 1
@@ -31,9 +31,9 @@ public struct MovesReport: Sendable {
                 if row.move.from.code == code && row.move.to.code != code { return "out_of" }
                 return ""
             }
-            try sink.write(Self.csvLine([row.participantCode, Self.iso8601Milliseconds(row.movedAt), String(row.movedAt),
+            try sink.write(CSVText.line([row.participantCode, Self.iso8601Milliseconds(row.movedAt), String(row.movedAt),
                                          Self.text(row.move.from, contract), Self.text(row.move.to, contract)]
-                                        + directions + [row.state]))
+                                        + directions + [row.state.rawValue]) + "\n")
         }
         return n
     }
@@ -51,12 +51,5 @@ public struct MovesReport: Sendable {
         case .zerohash: place.code ?? place.country
         case .ndax: place.state.map { "\(place.country)/\($0)" } ?? place.country
         }
-    }
-
-    static func csvLine(_ cells: [String]) -> String {
-        cells.map { cell in
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-        }.joined(separator: ",") + "\n"
     }
 }

@@ -94,9 +94,6 @@ public struct RunConfiguration: Sendable {
         if rate == nil && !target.isLoopback {
             throw BackfillError("bad_option", "--rate unlimited is for a local sandbox only (127.0.0.1 or localhost)")
         }
-        if let rate, target.isDocumentedHost, rate.perSecond > RateLimit.documented.perSecond {
-            throw BackfillError("rate_above_limit",
-                                "--rate \(rate): above the documented limit of \(RateLimit.documented) (2,000 requests per rolling 10 seconds) for \(target.name); use at most 2000/10s")
-        }
+        if let rate { try target.checkRate(rate, label: "--rate \(rate)") }
     }
 }

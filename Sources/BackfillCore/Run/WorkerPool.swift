@@ -226,7 +226,7 @@ public final class WorkerPool: @unchecked Sendable {
                 writer.async { [self] in
                     guard let asked = try? store.requestedRate() else { return }
                     // Never above the documented limit for a documented host, whoever wrote the setting.
-                    if store.target.target.isDocumentedHost, asked.perSecond > RateLimit.documented.perSecond { return }
+                    guard (try? store.target.target.checkRate(asked, label: "rate")) != nil else { return }
                     control.async { [self] in
                         if asked != loop.pacer?.limit { deliver(.rateChanged(asked)) }
                     }

@@ -21,10 +21,7 @@ public enum RateRequest {
         }
         let profile = Profile(rawValue: run["profile"] ?? "") ?? .zerohash
         let target = Target(profile: profile, baseURL: run["base_url"])
-        if target.isDocumentedHost, rate.perSecond > RateLimit.documented.perSecond {
-            throw BackfillError("rate_above_limit",
-                                "rate \(rate): above the documented limit of \(RateLimit.documented) (2,000 requests per rolling 10 seconds) for \(target.name); use at most 2000/10s")
-        }
+        try target.checkRate(rate, label: "rate \(rate)")
         let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [RunStore.rateSetting])
         try db.execute(sql: "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                        arguments: [RunStore.rateSetting, rate.description])

@@ -119,18 +119,27 @@ public final class RunStore: Sendable {
     /// all succeeded here, whose own step before (history mode) has too, and that have no sending row yet: those
     /// of `giver`, or every taker when nil.
     private func releaseTakers(_ db: Database, giver: Int64?, now: Int64) throws {
-        try db.execute(sql: """
+        // Two statements, not one with `?3 IS NULL OR ...`, which would walk every handover on each success
+        // instead of looking the giver's takers up by index. The one after a success is prepared once.
+        let takers = giver == nil ? "SELECT taker_job_id FROM email_handover"
+            : "SELECT taker_job_id FROM email_handover WHERE giver_job_id = ?3"
+        let sql = """
             INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
             SELECT ?1, j.id, \(SendState.pending.sql), 0, ?2
             FROM job j
-            WHERE j.id IN (SELECT taker_job_id FROM email_handover WHERE ?3 IS NULL OR giver_job_id = ?3)
+            WHERE j.id IN (\(takers))
               AND j.is_current = 1 AND j.state = \(JobState.pending.sql)
               AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
               AND \(Self.handoversDone)
               AND (j.step <= 1 OR EXISTS (
                   SELECT 1 FROM job p JOIN job_send ps ON ps.target_id = ?1 AND ps.job_id = p.id AND ps.state = \(SendState.succeeded.sql)
                   WHERE p.participant_code = j.participant_code AND p.is_current = 1 AND p.step = j.step - 1))
-            """, arguments: [targetID, now, giver])
+            """
+        if let giver {
+            try db.cachedStatement(sql: sql).execute(arguments: [targetID, now, giver])
+        } else {
+            try db.execute(sql: sql, arguments: [targetID, now])
+        }
     }
 
     /// Recovers what a crashed run left on this target. Jobs it had started (`in_flight`: the request may have
@@ -346,12 +355,11 @@ public final class RunStore: Sendable {
             // History mode: the step after a succeeded one becomes sendable in the same transaction.
             let releaseNext = try db.cachedStatement(sql: """
                 INSERT INTO job_send (target_id, job_id, state, attempts, updated_at)
-                SELECT ?1, n.id, \(SendState.pending.sql), 0, ?3
-                FROM job p JOIN job n ON n.participant_code = p.participant_code AND n.is_current = 1 AND n.step = p.step + 1
-                WHERE p.id = ?2 AND p.step > 0 AND n.state = \(JobState.pending.sql)
-                  AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = n.id)
-                  AND NOT EXISTS (SELECT 1 FROM email_handover h WHERE h.taker_job_id = n.id AND NOT EXISTS (
-                      SELECT 1 FROM job_send gs WHERE gs.target_id = ?1 AND gs.job_id = h.giver_job_id AND gs.state = \(SendState.succeeded.sql)))
+                SELECT ?1, j.id, \(SendState.pending.sql), 0, ?3
+                FROM job p JOIN job j ON j.participant_code = p.participant_code AND j.is_current = 1 AND j.step = p.step + 1
+                WHERE p.id = ?2 AND p.step > 0 AND j.state = \(JobState.pending.sql)
+                  AND NOT EXISTS (SELECT 1 FROM job_send s WHERE s.target_id = ?1 AND s.job_id = j.id)
+                  AND \(Self.handoversDone)
                 """)
             for r in records {
                 let capped = r.responseBody.map { Data($0.prefix(RunStore.responseCap)) }

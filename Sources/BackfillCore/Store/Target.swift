@@ -68,3 +68,14 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
         host.map(Loopback.isLoopback(host:)) ?? false
     }
 }
+
+extension Target {
+    /// The documented limit's check, the same for `--rate` and for `backfill rate`: never above 2000/10s for a
+    /// documented host. `label` names the value in the message (`--rate 3000/10s`, `rate 3000/10s`).
+    public func checkRate(_ rate: RateLimit, label: String) throws {
+        if isDocumentedHost, rate.perSecond > RateLimit.documented.perSecond {
+            throw BackfillError("rate_above_limit",
+                                "\(label): above the documented limit of \(RateLimit.documented) (2,000 requests per rolling 10 seconds) for \(name); use at most 2000/10s")
+        }
+    }
+}
